@@ -1,0 +1,6 @@
+/**
+ * The BGP speaker core as a library: message types and codec, the RFC 4271 state machine, sessions
+ * and the Adj-RIB-Out.
+ */
+export type * from './wire/types.js';
+export { AFI, SAFI, AS_TRANS } from './wire/types.js';

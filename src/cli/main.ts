@@ -1,0 +1,35 @@
+/**
+ * The `metallb-ts` command line: parses the subcommand and hands over to its module. Wiring only.
+ */
+
+const USAGE = `usage: metallb-ts <command> [options]
+
+commands:
+  demo                         the seed's scenario on loopback (what \`npm start\` runs)
+  version                      print the version
+`;
+
+/** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command] = argv;
+  switch (command) {
+    case 'version':
+    case '--version': {
+      const { readFile } = await import('node:fs/promises');
+      const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+        version: string;
+      };
+      process.stdout.write(`metallb-ts ${pkg.version}\n`);
+      return 0;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`metallb-ts: unknown command '${command}'\n\n${USAGE}`);
+      return 2;
+  }
+}
