@@ -33,6 +33,6 @@ export function encodeRouteRefresh(w: BufferWriter, m: RouteRefreshMessage): voi
 }
 
 /** A ROUTE-REFRESH asking for a family's routes (RFC 2918), or marking BoRR/EoRR (RFC 7313). */
-export function routeRefresh(afi: number, safi: number, subtype = ROUTE_REFRESH_SUBTYPE.NORMAL.code): RouteRefreshMessage {
+export function routeRefresh(afi: number, safi: number, subtype: number = ROUTE_REFRESH_SUBTYPE.NORMAL.code): RouteRefreshMessage {
   return { type: 'routeRefresh', afi, subtype, safi };
 }
