@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { LargeCommunity, PathAttribute, Prefix, UpdateMessage } from '../wire/types.js';
 import type { AdjRibOut, AdjRibOutSession, Advertisement } from './adj-rib-out.js';
+import { formatIpValue, maskOf } from '../../model/ip.js';
 import {
   emptyAdjRibOut,
   endOfRib,
@@ -635,4 +636,44 @@ test('property: applying the UPDATEs yields exactly the desired set; no message 
     }),
     { numRuns: 300 },
   );
+});
+
+test('property: prefixes come out in address order, then length, for any addresses (both sort paths)', () => {
+  const v4Arb = fc.record({ v: fc.integer({ min: 0, max: 0xffffffff }), len: fc.integer({ min: 0, max: 32 }) }).map(({ v, len }) => {
+    const net = Number(BigInt(v) & maskOf('ipv4', len));
+    return { value: BigInt(net), prefix: v4(formatIpValue('ipv4', BigInt(net)), len) };
+  });
+  const v6Arb = fc
+    .record({ v: fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }), len: fc.integer({ min: 0, max: 128 }), sparse: fc.boolean() })
+    .map(({ v, len, sparse }) => {
+      // Sparse values exercise '::' compression, in every position.
+      const value = (sparse ? v & 0xffff0000ffff00000000ffff0000ffffn : v) & maskOf('ipv6', len);
+      return { value, prefix: v6(formatIpValue('ipv6', value), len) };
+    });
+  for (const [family, arb] of [['ipv4', v4Arb], ['ipv6', v6Arb]] as const) {
+    const session: AdjRibOutSession = { ...EBGP, extendedMessage: true, families: [family], ipv6NextHop: 'fd00::1' };
+    // Short lists take a comparison sort, 64 routes and more a radix sort: cover both.
+    const lists = fc.oneof(fc.array(arb, { minLength: 1, maxLength: 63 }), fc.array(arb, { minLength: 64, maxLength: 300 }));
+    fc.assert(
+      fc.property(lists, (items) => {
+        const msgs = setAdvertisements(emptyAdjRibOut(session), items.map((i) => ad(i.prefix))).messages;
+        const seen = new Map(items.map((i) => [`${i.prefix.address}/${i.prefix.length}`, i]));
+        const expected = [...seen.values()]
+          .sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : a.prefix.length - b.prefix.length))
+          .map((i) => `${i.prefix.address}/${i.prefix.length}`);
+        assert.deepEqual(announced(msgs), expected);
+      }),
+      { numRuns: 100 },
+    );
+  }
+});
+
+test('IPv6 address text is checked', () => {
+  const rib = emptyAdjRibOut(V6);
+  for (const bad of ['fd00:::1', 'fd00::1::2', ':fd00::1', 'fd00::1:', '1:2:3:4:5:6:7', '1:2:3:4:5:6:7:8:9', 'fd00::12345', 'fd00::g', '10.0.0.1']) {
+    assert.throws(() => setAdvertisements(rib, [ad(v6(bad))]), RangeError, bad);
+  }
+  for (const good of ['::', '::1', 'fd00::', '1:2:3:4:5:6:7:8', '1::8', '::ffff:10.0.0.1', '1:2:3:4:5:6::8']) {
+    assert.doesNotThrow(() => setAdvertisements(rib, [ad(v6(good))]), good);
+  }
 });
