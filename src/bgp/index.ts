@@ -5,3 +5,4 @@
 export type * from './wire/types.js';
 export { AFI, SAFI, AS_TRANS } from './wire/types.js';
 export * from './wire/index.js';
+export * from './session/adj-rib-out.js';

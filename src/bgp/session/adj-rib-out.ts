@@ -29,6 +29,9 @@
  */
 import type { LargeCommunity, PathAttribute, Prefix, RouteRefreshMessage, UpdateMessage } from '../wire/types.js';
 import { AFI, AS_TRANS, SAFI } from '../wire/types.js';
+import { ROUTE_REFRESH_SUBTYPE } from '../wire/codes.js';
+import { endOfRib } from '../wire/end-of-rib.js';
+import { maxMessageSize } from '../wire/header.js';
 import { parseIp } from '../../model/ip.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -132,20 +135,10 @@ export interface AdjRibOutChange {
 // ---------------------------------------------------------------------------------------------------
 // Constants
 
-/** RFC 4271 §4.1: the largest message without RFC 8654. */
-export const MAX_MESSAGE_SIZE = 4096;
-/** RFC 8654 §3: the largest message once extended messages are negotiated. */
-export const MAX_EXTENDED_MESSAGE_SIZE = 65535;
-
 /** RFC 4271 §4.1 header (19) + withdrawn length (2) + total path attribute length (2). */
 const UPDATE_OVERHEAD = 23;
 
 const UINT32_MAX = 0xffffffff;
-
-/** The largest message this session may send (RFC 4271 §4.1, RFC 8654 §4). */
-export function maxMessageSize(session: Pick<AdjRibOutSession, 'extendedMessage'>): number {
-  return session.extendedMessage ? MAX_EXTENDED_MESSAGE_SIZE : MAX_MESSAGE_SIZE;
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Construction
@@ -711,20 +704,6 @@ function groupRoutes(routes: readonly SentRoute[]): { attrs: RouteAttributes; pr
   return [...groups.values()].sort((a, b) => (a.attrs.key < b.attrs.key ? -1 : a.attrs.key > b.attrs.key ? 1 : 0));
 }
 
-/**
- * End-of-RIB for a family (RFC 4724 §2): an UPDATE with nothing in it for IPv4 unicast, or one with
- * only an empty MP_UNREACH_NLRI for any other family.
- */
-export function endOfRib(family: RouteFamily): UpdateMessage {
-  if (family === 'ipv4') return { type: 'update', withdrawn: [], attributes: [], nlri: [] };
-  return {
-    type: 'update',
-    withdrawn: [],
-    attributes: [{ kind: 'mpUnreachNlri', afi: AFI.ipv6, safi: SAFI.unicast, withdrawn: [] }],
-    nlri: [],
-  };
-}
-
 function carriedFamilies(session: AdjRibOutSession): RouteFamily[] {
   // Deterministic order: IPv4 first.
   return (['ipv4', 'ipv6'] as const).filter((f) => session.families.includes(f));
@@ -882,7 +861,8 @@ export function setAdvertisements(rib: AdjRibOut, desired: readonly Advertisemen
   for (const g of groupRoutes(announced4)) packAnnouncements(session, 'ipv4', g.attrs, g.prefixes, max, messages);
   for (const g of groupRoutes(announced6)) packAnnouncements(session, 'ipv6', g.attrs, g.prefixes, max, messages);
   if (!rib.initialTableSent) {
-    for (const family of carriedFamilies(session)) messages.push(endOfRib(family));
+    // RFC 4724 §2: End-of-RIB per family once the initial table is out.
+    for (const family of carriedFamilies(session)) messages.push(endOfRib(AFI[family], SAFI.unicast));
   }
   return { rib: { session, ipv4: next4, ipv6: next6, initialTableSent: true }, messages, unsendable };
 }
@@ -896,21 +876,21 @@ export function setAdvertisements(rib: AdjRibOut, desired: readonly Advertisemen
  */
 export function routeRefreshReply(rib: AdjRibOut, request: RouteRefreshMessage): (UpdateMessage | RouteRefreshMessage)[] {
   // RFC 7313 §5: only subtype 0 is a request; markers and reserved subtypes ask for nothing.
-  if (request.subtype !== 0 || request.safi !== SAFI.unicast) return [];
+  if (request.subtype !== ROUTE_REFRESH_SUBTYPE.NORMAL.code || request.safi !== SAFI.unicast) return [];
   const family: RouteFamily | undefined =
     request.afi === AFI.ipv4 ? 'ipv4' : request.afi === AFI.ipv6 ? 'ipv6' : undefined;
   if (family === undefined || !rib.session.families.includes(family) || !rib.initialTableSent) return [];
   const out: (UpdateMessage | RouteRefreshMessage)[] = [];
   const enhanced = rib.session.enhancedRouteRefresh;
   // RFC 7313 §4: BoRR before the re-advertisement, EoRR after it.
-  if (enhanced) out.push({ type: 'routeRefresh', afi: request.afi, safi: request.safi, subtype: 1 });
+  if (enhanced) out.push({ type: 'routeRefresh', afi: request.afi, safi: request.safi, subtype: ROUTE_REFRESH_SUBTYPE.BEGINNING_OF_ROUTE_REFRESH.code });
   const max = maxMessageSize(rib.session);
   const updates: UpdateMessage[] = [];
   for (const g of groupRoutes(family === 'ipv4' ? rib.ipv4 : rib.ipv6)) {
     packAnnouncements(rib.session, family, g.attrs, g.prefixes, max, updates);
   }
   out.push(...updates);
-  if (enhanced) out.push({ type: 'routeRefresh', afi: request.afi, safi: request.safi, subtype: 2 });
+  if (enhanced) out.push({ type: 'routeRefresh', afi: request.afi, safi: request.safi, subtype: ROUTE_REFRESH_SUBTYPE.END_OF_ROUTE_REFRESH.code });
   return out;
 }
 
