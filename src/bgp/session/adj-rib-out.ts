@@ -25,7 +25,9 @@
  *   MP attribute is the first attribute (RFC 7606 §5.1), the others follow in type-code order
  *   (RFC 4271 §5).
  *
- * Pure: no sockets, timers or files. Cost is linear in the desired set plus a sort of what changed.
+ * Pure: no sockets, timers or files. Cost is linear in the desired set: sort keys are parsed once
+ * per prefix, routes are radix-sorted (skipped when already in order), and the diff is a merge walk
+ * of two sorted lists.
  */
 import type { LargeCommunity, PathAttribute, Prefix, RouteRefreshMessage, UpdateMessage } from '../wire/types.js';
 import { AFI, AS_TRANS, SAFI } from '../wire/types.js';
@@ -731,10 +733,10 @@ class AttributeSizes {
 }
 
 /** Whether one prefix with its attributes fits in a message of `max` octets. */
-function fitsAlone(session: AdjRibOutSession, attrSize: number, route: SentRoute, max: number): boolean {
+function fitsAlone(mpFixedValue: number, attrSize: number, route: SentRoute, max: number): boolean {
   const nlri = prefixSize(route.prefix);
   if (route.prefix.family === 'ipv4') return UPDATE_OVERHEAD + attrSize + nlri <= max;
-  return UPDATE_OVERHEAD + attrSize + attributeSize(5 + 16 * mpNextHops(session).length + nlri) <= max;
+  return UPDATE_OVERHEAD + attrSize + attributeSize(mpFixedValue + nlri) <= max;
 }
 
 /**
@@ -763,9 +765,10 @@ function desiredRoutes(
     }
   }
   const sizes = new AttributeSizes(session);
+  const mpFixedValue = 5 + 16 * mpNextHops(session).length;
   let w = 0;
   for (const r of out) {
-    if (fitsAlone(session, sizes.of(r.prefix.family, r.attributes), r, max)) out[w++] = r;
+    if (fitsAlone(mpFixedValue, sizes.of(r.prefix.family, r.attributes), r, max)) out[w++] = r;
     else unsendable.push(r.prefix);
   }
   out.length = w;
