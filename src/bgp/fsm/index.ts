@@ -3,7 +3,7 @@
  */
 export * from './types.js';
 export { step, initialState, negotiatedOf, isConnected } from './fsm.js';
-export { buildOpen, checkOpen, capabilitiesOf, bgpIdToNumber, LARGE_HOLD_TIME_MS } from './open.js';
+export { buildOpen, checkOpen, bgpIdToNumber, LARGE_HOLD_TIME_MS } from './open.js';
 export type { OpenCheck } from './open.js';
 export { DEFAULT_BACKOFF, backoffDelay, nextRandom } from './backoff.js';
 export { ErrorCode, OpenSubcode, FsmSubcode, CeaseSubcode, notification } from './codes.js';

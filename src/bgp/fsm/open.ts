@@ -82,7 +82,7 @@ export function checkOpen(config: FsmConfig, sent: OpenMessage, open: OpenMessag
   let peerAsn = open.myAs;
   if (fourOctet) {
     const expectedMyAs = fourOctet.asn > 0xffff ? AS_TRANS : fourOctet.asn;
-    if (open.myAs !== expectedMyAs && open.myAs !== AS_TRANS) {
+    if (open.myAs !== expectedMyAs) {
       return fail(OpenSubcode.badPeerAs, 'BGP_ERR_AS4_MISMATCH');
     }
     peerAsn = fourOctet.asn;
