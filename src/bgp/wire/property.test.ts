@@ -172,3 +172,24 @@ test('framing random streams of valid messages split anywhere gives back the mes
 });
 
 export type { CodecOptions };
+
+test('IPv6 parsing accepts every RFC 4291 text form and agrees with src/model/ip.ts', () => {
+  const out = new Uint8Array(16);
+  const cases = ['::', '::1', '1::', '1:2:3:4:5:6:7:8', '1::8', 'fe80::1', 'FE80::A', '::ffff:1.2.3.4', '64:ff9b::192.0.2.1', '1:2:3:4:5:6:1.2.3.4', '0:0:0:0:0:0:0:0', '2001:db8::1:0:0:1'];
+  for (const text of cases) {
+    assert.ok(parseIpv6Into(text, out, 0), text);
+    const model = parseIp(text);
+    assert.ok(model, text);
+    assert.equal(formatIpv6Bytes(out, 0), formatIpValue('ipv6', model.value), text);
+  }
+  fc.assert(
+    fc.property(fc.stringMatching(/^[0-9a-f:.]{0,20}$/), (text) => {
+      const mine = parseIpv6Into(text, out, 0);
+      const model = parseIp(text);
+      const modelV6 = model?.family === 'ipv6' ? model : undefined;
+      assert.equal(mine, modelV6 !== undefined, text);
+      if (mine && modelV6) assert.equal(formatIpv6Bytes(out, 0), formatIpValue('ipv6', modelV6.value));
+    }),
+    { numRuns: 5000 },
+  );
+});
