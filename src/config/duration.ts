@@ -16,7 +16,7 @@ const UNIT_SECONDS: Readonly<Record<string, number>> = {
 };
 
 /** Go's limit: a Duration is an int64 of nanoseconds (about 292 years). */
-const MAX_SECONDS = 9223372036.854775;
+const MAX_SECONDS = 9223372036;
 
 /** Parses a Go duration; the value in seconds (may be fractional or negative), or `undefined`. */
 export function parseGoDuration(text: string): number | undefined {
