@@ -13,7 +13,7 @@ const GOLDEN_DIR = fileURLToPath(new URL('../../../src/routerconfig/testdata/', 
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 /** The seed document's Mellanox commands, in its order, without the prompts. */
-export const SEED_MELLANOX_LINES = [
+const SEED_MELLANOX_LINES = [
   'no spanning-tree',
   'lldp',
   'ip routing',
