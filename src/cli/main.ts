@@ -6,6 +6,7 @@ const USAGE = `usage: metallb-ts <command> [options]
 
 commands:
   demo                         the seed's scenario on loopback (what \`npm start\` runs)
+  router-config                the upstream routers' BGP configuration (--vendor, --manifests)
   version                      print the version
 `;
 
@@ -21,6 +22,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       };
       process.stdout.write(`metallb-ts ${pkg.version}\n`);
       return 0;
+    }
+    case 'router-config': {
+      const { routerConfigCommand } = await import('./router-config-command.js');
+      return routerConfigCommand(argv.slice(1));
     }
     case undefined:
     case 'help':
