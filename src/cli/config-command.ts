@@ -39,6 +39,20 @@ export function formatIssue(issue: ConfigIssue): string {
   return `${place}${severity}${object}${path}${issue.message}${value} (${issue.rule})`;
 }
 
+/** Issues in file order (file, then line), keeping the pipeline's order otherwise. */
+export function sortIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {
+  return issues
+    .map((issue, index) => ({ issue, index }))
+    .sort((a, b) => {
+      const fa = a.issue.file ?? '';
+      const fb = b.issue.file ?? '';
+      if (fa !== fb) return fa < fb ? -1 : 1;
+      const d = (a.issue.line ?? 0) - (b.issue.line ?? 0);
+      return d !== 0 ? d : a.index - b.index;
+    })
+    .map((x) => x.issue);
+}
+
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
@@ -48,9 +62,9 @@ async function validate(paths: readonly string[], io: CommandIo, explain: 'yaml'
   const resources = resourcesFromManifests(set);
   const result = buildConfig(resources);
   const warnings = result.ok ? result.config.warnings : result.warnings;
-  for (const w of warnings) io.stderr(`${formatIssue(w)}\n`);
+  for (const w of sortIssues(warnings)) io.stderr(`${formatIssue(w)}\n`);
   if (!result.ok) {
-    for (const e of result.errors) io.stderr(`${formatIssue(e)}\n`);
+    for (const e of sortIssues(result.errors)) io.stderr(`${formatIssue(e)}\n`);
     io.stderr(`invalid: ${plural(result.errors.length, 'error')}\n`);
     return 1;
   }
