@@ -73,6 +73,11 @@ test('convert prints CRDs on stdout; explain prints the normalised configuration
   assert.equal(e.code, 0, e.err);
   const config = JSON.parse(e.out) as { peers: { holdTime: number }[] };
   assert.equal(config.peers[0]?.holdTime, 90);
+  const secretPeer = join(configTestdata, '..', '..', '..', 'examples', 'config', 'crds.yaml');
+  const redacted = await run(['explain', '--json', secretPeer]);
+  assert.equal(redacted.code, 0, redacted.err);
+  assert.ok(!redacted.out.includes('change-me'));
+  assert.match(redacted.out, /"password": "<redacted>"/);
   const y = await run(['explain', seed]);
   assert.match(y.out, /^peers:$/m);
 });

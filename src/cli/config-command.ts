@@ -69,12 +69,10 @@ async function validate(paths: readonly string[], io: CommandIo, explain: 'yaml'
     return 1;
   }
   const { config } = result;
-  if (explain === 'json') {
-    io.stdout(`${JSON.stringify(config, null, 2)}\n`);
-    return 0;
-  }
-  if (explain === 'yaml') {
-    io.stdout(stringify(config, { lineWidth: 0 }));
+  if (explain !== undefined) {
+    // Passwords (also those resolved from Secrets) are not printed.
+    const shown = { ...config, peers: config.peers.map((p) => (p.password !== undefined ? { ...p, password: '<redacted>' } : p)) };
+    io.stdout(explain === 'json' ? `${JSON.stringify(shown, null, 2)}\n` : stringify(shown, { lineWidth: 0 }));
     return 0;
   }
   const found = resources.peers.length + resources.pools.length + resources.advertisements.length + resources.communities.length + resources.bfdProfiles.length;

@@ -145,8 +145,9 @@ function peerTimers(issues: Issues, p: PeerResource): { holdTime: number; keepal
   let ok = true;
   const holdRounded = wholeSeconds(hold);
   // RFC 4271 §4.2: the hold time MUST be either zero or at least three seconds.
-  if (holdRounded !== 0 && holdRounded < 3) {
-    issues.error(p.source, [ht !== undefined ? 'holdTime' : 'keepaliveTime'], 'holdTimeRange', 'hold time must be 0 or at least 3s', ht !== undefined ? p.holdTime : p.keepaliveTime);
+  // RFC 4271 §4.2: Hold Time is a 2-octet field, so at most 65535 seconds.
+  if ((holdRounded !== 0 && holdRounded < 3) || holdRounded > 65535) {
+    issues.error(p.source, [ht !== undefined ? 'holdTime' : 'keepaliveTime'], 'holdTimeRange', 'hold time must be 0 or from 3s to 65535s', ht !== undefined ? p.holdTime : p.keepaliveTime);
     ok = false;
   }
   if (keepalive < 0) {
