@@ -13,3 +13,8 @@ export { parseGoDuration, formatGoDuration } from './duration.js';
 export { parseCommunity, formatCommunity } from './community.js';
 export type { ParsedCommunity, CommunityParse } from './community.js';
 export { configFromManifests, resourcesFromManifests, manifestIssues } from './from-manifests.js';
+export { resourcesForNode } from './for-node.js';
+export { diffConfig, sameValue, SESSION_RESET_FIELDS } from './diff.js';
+export type { ConfigDiff, PeerChange, NamedChanges } from './diff.js';
+export { convertLegacyConfigMap, renderCrdsYaml, kubernetesName } from './convert.js';
+export type { ConvertResult, CrdObject } from './convert.js';
