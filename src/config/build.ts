@@ -60,6 +60,8 @@ export const RULES = [
   'localPrefConflict', 'serviceSelectorsWithAggregation', 'communityInvalid', 'unknownCommunityAlias',
   'duplicateCommunity', 'duplicateCommunityAlias', 'duplicateAdvertisement', 'unknownPool', 'unknownPeer',
   'poolNotAdvertised', 'bfdRange', 'bfdEchoWithIpv6',
+  // Reading manifests (src/sources/manifests) and converting (convert.ts):
+  'notAnObject', 'listItemNotAnObject', 'readFailed', 'nameNotConvertible',
 ] as const;
 export type RuleId = (typeof RULES)[number];
 

@@ -124,7 +124,9 @@ for (const row of rows) {
 }
 
 test('the table covers every rule', () => {
-  const covered = new Set(rows.map((r) => r.rule));
+  // Tested where they arise: parse.test.ts and load.test.ts (manifests), convert.test.ts.
+  const elsewhere = ['notAnObject', 'listItemNotAnObject', 'readFailed', 'nameNotConvertible'];
+  const covered = new Set([...rows.map((r) => r.rule), ...elsewhere]);
   assert.deepEqual(RULES.filter((r) => !covered.has(r)), []);
 });
 
