@@ -7,7 +7,7 @@
  * first, so only a valid ConfigMap converts. Pure.
  */
 import { stringify } from 'yaml';
-import { parseEmbeddedYaml } from '../sources/manifests/parse.js';
+import { parseEmbeddedYaml } from './yaml-lines.js';
 import type { ConfigIssue } from './types.js';
 import type { ConfigObjectInput } from './decode.js';
 import { resourcesFromObjects } from './decode.js';

@@ -8,8 +8,8 @@
  * it), but a warning (`mixedNamespaces`) says so when configuration objects sit in more than one
  * namespace, since MetalLB only reads its own namespace and its webhooks reject the rest.
  */
-import { parseEmbeddedYaml } from '../sources/manifests/parse.js';
-import type { ObjectPath } from '../sources/manifests/parse.js';
+import { parseEmbeddedYaml } from './yaml-lines.js';
+import type { ObjectPath } from './yaml-lines.js';
 import type { ConfigIssue } from './types.js';
 import type {
   AdvertisementResource,
