@@ -93,6 +93,11 @@ test('a v1beta1 BGPPeer reads like v1beta2', () => {
   assert.deepEqual(c.peers[0]?.nodeSelectors, [{ matchLabels: { a: 'b' }, matchExpressions: [{ key: 'k', operator: 'NotIn', values: ['x'] }] }]);
 });
 
+test('v1beta1 peerPort 0 means the default port; in v1beta2 it is out of range', () => {
+  assert.equal(ok([peer('p1', { peerPort: 0 }, 'metallb.io/v1beta1'), pool('a'), adv('x')]).peers[0]?.peerPort, 179);
+  assert.deepEqual(errorsOf(build([peer('p1', { peerPort: 0 }), pool('a'), adv('x')])).map((e) => e.rule), ['peerPortRange']);
+});
+
 test('serviceAllocation and pool labels pass through', () => {
   const c = ok([peer('p1'), pool('a', { autoAssign: false, serviceAllocation: { priority: 5, namespaces: ['web'], serviceSelectors: [{ matchLabels: { app: 'x' } }] } }, { labels: { l: 'v' } }), adv('x')]);
   assert.deepEqual(c.pools[0]?.serviceAllocation, { priority: 5, namespaces: ['web'], namespaceSelectors: [], serviceSelectors: [{ matchLabels: { app: 'x' } }] });

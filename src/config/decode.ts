@@ -123,7 +123,12 @@ function decodePeer(input: ConfigObjectInput, version: string, sink: Sink): void
     const namespace = r.string(secret, 'namespace', [...p, 'passwordSecret']);
     passwordSecret = { ...(name ? { name } : {}), ...(namespace ? { namespace } : {}) };
   }
-  sink.peers.push(peerRecord(r, spec, p, meta.name, meta.namespace, passwordSecret));
+  const record = peerRecord(r, spec, p, meta.name, meta.namespace, passwordSecret);
+  // v1beta1 allows peerPort 0 (minimum 0) and means the default port by it.
+  if (version === 'v1beta1' && record.peerPort === 0) {
+    const { peerPort: _zero, ...rest } = record;
+    sink.peers.push(rest);
+  } else sink.peers.push(record);
 }
 
 /** The fields both formats share, read with CRD names (the legacy reader translates nothing here: it reads kebab keys itself). */
