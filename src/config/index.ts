@@ -13,6 +13,7 @@ export { parseGoDuration, formatGoDuration } from './duration.js';
 export { parseCommunity, formatCommunity } from './community.js';
 export type { ParsedCommunity, CommunityParse } from './community.js';
 export { configFromManifests, resourcesFromManifests, manifestIssues } from './from-manifests.js';
+export type { ManifestInput } from './from-manifests.js';
 export { resourcesForNode } from './for-node.js';
 export { diffConfig, sameValue, SESSION_RESET_FIELDS } from './diff.js';
 export type { ConfigDiff, PeerChange, NamedChanges } from './diff.js';
