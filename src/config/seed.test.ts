@@ -64,9 +64,11 @@ test('the seed document still holds the fixture verbatim', async (t) => {
   // The fixture is a copy; when the shared seed is present, check that the copy matches it.
   let seed: string;
   try {
-    seed = await readFile('/work/shared/seed/metallb-bgp-mode.md', 'utf8');
+    seed = await readFile(new URL('../../../../shared/seed/metallb-bgp-mode.md', import.meta.url), 'utf8');
   } catch {
-    t.skip('shared seed document not present on this machine');
+    // CI clones the repository with shared/ beside it, so there the document must be found.
+    assert.notEqual(process.env['CI'], 'true', 'the seed document is not beside this checkout');
+    t.skip('the seed document is not beside this checkout');
     return;
   }
   const fixture = await readFile(new URL('seed.yaml', testdata), 'utf8');
