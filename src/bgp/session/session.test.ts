@@ -290,6 +290,23 @@ describe('session behaviour', () => {
     await listener.close();
   });
 
+  test('updatePeer: same settings keep the session; changed ones Cease 6/6 and keep the advertisements', async () => {
+    const { network, speaker, port, clock } = await setup();
+    const peer = await established(network, port);
+    const settings = { name: 'raw', localAsn: 64512, peerAsn: 64513, peerAddress: RAW, passive: true, nextHopIpv4: '192.0.2.254' };
+    speaker.setAdvertisements('raw', [{ prefix: { family: 'ipv4', address: '203.0.113.9', length: 32 }, communities: [], largeCommunities: [] }]);
+    // The same settings in another key order change nothing.
+    await speaker.updatePeer({ nextHopIpv4: '192.0.2.254', passive: true, peerAddress: RAW, peerAsn: 64513, localAsn: 64512, name: 'raw' });
+    assert.equal(peer.closed, false);
+    await speaker.updatePeer({ ...settings, holdTimeSec: 30 });
+    await waitFor(() => peer.closed, 'closed');
+    assert.deepEqual(lastNotification(peer), [6, 6]);
+    clock.advance(1000);
+    const again = await established(network, port);
+    await waitFor(() => again.received.some((m) => m.type === 'update' && m.nlri.length > 0), 'advertisements again');
+    assert.equal(speaker.peerStatus('raw')?.holdTime.configured, 30);
+  });
+
   test('dynamicASN external accepts any other AS and reports it', async () => {
     const network = new MemoryNetwork();
     const speaker = new Speaker({ transport: network.transport(US), clock: new ManualClock(), logger: silentLogger, listen: { address: US, port: 0 } });
