@@ -307,6 +307,21 @@ describe('session behaviour', () => {
     assert.equal(speaker.peerStatus('raw')?.holdTime.configured, 30);
   });
 
+  test('malformed advertisements are refused with a RangeError and the previous set stays', async () => {
+    const { speaker } = await setup();
+    const good: Advertisement = { prefix: { family: 'ipv4', address: '203.0.113.1', length: 32 }, communities: [], largeCommunities: [] };
+    speaker.setAdvertisements('raw', [good]);
+    const bad: Advertisement[] = [
+      { ...good, prefix: { family: 'ipv4', address: '203.0.113.1', length: 24 } },
+      { ...good, prefix: { family: 'ipv6', address: '203.0.113.1', length: 32 } },
+      { ...good, prefix: { family: 'ipv6', address: '2001:DB8::1', length: 128 } },
+      { ...good, med: -1 },
+      { ...good, communities: [2 ** 32] },
+    ];
+    for (const b of bad) assert.throws(() => speaker.setAdvertisements('raw', [b]), RangeError);
+    assert.deepEqual(speaker.advertisementsOf('raw'), [good]);
+  });
+
   test('dynamicASN external accepts any other AS and reports it', async () => {
     const network = new MemoryNetwork();
     const speaker = new Speaker({ transport: network.transport(US), clock: new ManualClock(), logger: silentLogger, listen: { address: US, port: 0 } });

@@ -43,7 +43,7 @@ import type { PeerSettings } from './settings.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { Connection, Transport } from './transport.js';
 import type { Logger } from '../../observe/log.js';
-import { parseIp } from '../../model/ip.js';
+import { formatPrefix, parseIp, prefixOf } from '../../model/ip.js';
 
 type MessageType = BgpMessage['type'];
 
@@ -331,8 +331,16 @@ export class Session {
     return Promise.all([...this.#closings]).then(() => undefined);
   }
 
-  /** Replaces the desired advertisements; in Established only the difference is sent. */
+  /**
+   * Replaces the desired advertisements; in Established only the difference is sent. Throws a
+   * RangeError (and keeps the previous set) when an advertisement is malformed: a prefix that is not
+   * canonical, or a value outside uint32.
+   */
   setAdvertisements(ads: readonly Advertisement[]): void {
+    for (const ad of ads) {
+      const problem = advertisementProblem(ad);
+      if (problem) throw new RangeError(`advertisement ${ad.prefix.address}/${ad.prefix.length}: ${problem}`);
+    }
     this.#desired = ads;
     if (this.#rib && this.state === 'Established') this.#guarded(this.#primary, () => this.#syncRib());
   }
@@ -942,6 +950,27 @@ export class Session {
       ...(this.#lastNotificationReceived ? { lastNotificationReceived: this.#lastNotificationReceived } : {}),
     };
   }
+}
+
+function isUint32(n: number): boolean {
+  return Number.isInteger(n) && n >= 0 && n <= 0xffffffff;
+}
+
+/** Why an advertisement cannot be sent, or undefined when it is well formed. */
+export function advertisementProblem(ad: Advertisement): string | undefined {
+  const p = ad.prefix;
+  const ip = parseIp(p.address);
+  if (!ip || ip.family !== p.family) return 'address does not match its family';
+  const bits = p.family === 'ipv4' ? 32 : 128;
+  if (!Number.isInteger(p.length) || p.length < 0 || p.length > bits) return 'bad prefix length';
+  if (formatPrefix(prefixOf(ip, p.length)) !== `${p.address}/${p.length}`) return 'not canonical (host bits set or non-canonical text)';
+  if (ad.localPref !== undefined && !isUint32(ad.localPref)) return 'localPref outside uint32';
+  if (ad.med !== undefined && !isUint32(ad.med)) return 'med outside uint32';
+  if (!ad.communities.every(isUint32)) return 'community outside uint32';
+  if (!ad.largeCommunities.every((c) => isUint32(c.globalAdmin) && isUint32(c.localData1) && isUint32(c.localData2))) {
+    return 'large community part outside uint32';
+  }
+  return undefined;
 }
 
 /** Whether `address` is an IPv4 loopback address (127/8, RFC 1122 §3.2.1.3). */

@@ -200,6 +200,11 @@ export class Speaker {
     s.setAdvertisements(ads);
   }
 
+  /** The advertisements last set for a peer (empty for an unknown peer). */
+  advertisementsOf(name: string): readonly Advertisement[] {
+    return this.#sessions.get(name)?.advertisements ?? [];
+  }
+
   /** Peer names. */
   peers(): string[] {
     return [...this.#sessions.keys()];
