@@ -313,13 +313,25 @@ describe('session behaviour', () => {
     speaker.setAdvertisements('raw', [good]);
     const bad: Advertisement[] = [
       { ...good, prefix: { family: 'ipv4', address: '203.0.113.1', length: 24 } },
+      { ...good, prefix: { family: 'ipv4', address: '203.0.113.01', length: 32 } },
+      { ...good, prefix: { family: 'ipv4', address: '203.0.113.256', length: 32 } },
+      { ...good, prefix: { family: 'ipv4', address: '2001:db8::1', length: 32 } },
+      { ...good, prefix: { family: 'ipv4', address: '203.0.113.0', length: 33 } },
       { ...good, prefix: { family: 'ipv6', address: '203.0.113.1', length: 32 } },
       { ...good, prefix: { family: 'ipv6', address: '2001:DB8::1', length: 128 } },
       { ...good, med: -1 },
       { ...good, communities: [2 ** 32] },
     ];
-    for (const b of bad) assert.throws(() => speaker.setAdvertisements('raw', [b]), RangeError);
-    assert.deepEqual(speaker.advertisementsOf('raw'), [good]);
+    for (const b of bad) assert.throws(() => speaker.setAdvertisements('raw', [b]), RangeError, JSON.stringify(b.prefix));
+    const fine: Advertisement[] = [
+      { ...good, prefix: { family: 'ipv4', address: '0.0.0.0', length: 0 } },
+      { ...good, prefix: { family: 'ipv4', address: '10.0.0.0', length: 8 } },
+      { ...good, prefix: { family: 'ipv6', address: '2001:db8::', length: 32 } },
+    ];
+    speaker.setAdvertisements('raw', fine);
+    assert.deepEqual(speaker.advertisementsOf('raw'), fine);
+    assert.throws(() => speaker.setAdvertisements('raw', [good, ...bad]), RangeError);
+    assert.deepEqual(speaker.advertisementsOf('raw'), fine);
   });
 
   test('dynamicASN external accepts any other AS and reports it', async () => {
