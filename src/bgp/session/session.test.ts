@@ -377,7 +377,9 @@ describe('settings', () => {
       gracefulRestart: true,
     });
     const f = fsmConfigFor(s);
-    assert.equal(f.connectTimeoutMs, 5000);
+    // MetalLB's connectTime is the wait between attempts: it caps the backoff.
+    assert.equal(f.backoff.maxMs, 5000);
+    assert.equal(f.connectTimeoutMs, 10_000);
     assert.ok(f.capabilities.some((c) => c.kind === 'gracefulRestart' && c.restartTime === 120));
   });
 
