@@ -397,5 +397,6 @@ describe('settings', () => {
     assert.deepEqual(validatePeerSettings({ name: 'p', localAsn: 1, peerAsn: 2, peerAddress: '10.0.0.1' }), []);
     assert.equal(validatePeerSettings({ name: 'p', localAsn: 0, peerAddress: '10.0.0.1', holdTimeSec: 2 }).length, 3);
     assert.equal(validatePeerSettings({ name: 'p', localAsn: 1, peerAsn: 2, peerAddress: 'nope' }).length, 1);
+    assert.equal(validatePeerSettings({ name: 'p', localAsn: 1, peerAsn: 2, peerAddress: '10.0.0.1', connectTimeSec: 0, keepaliveSec: -1 }).length, 2);
   });
 });

@@ -125,6 +125,8 @@ export interface SessionStatus {
   readonly fourOctetAs?: boolean;
   readonly extendedMessage?: boolean;
   readonly counters: SessionCounters;
+  /** Advertisements currently desired (as last given to `setAdvertisements`). */
+  readonly prefixesDesired: number;
   /** Prefixes in the Adj-RIB-Out now (sent and not withdrawn). */
   readonly prefixesAdvertised: number;
   /** Desired advertisements not sendable on this session (other family, or too large). */
@@ -940,6 +942,7 @@ export class Session {
       families: this.#rib?.session.families ?? [],
       ...(n ? { fourOctetAs: n.fourOctetAs, extendedMessage: n.extendedMessage } : {}),
       counters: structuredClone(this.#c),
+      prefixesDesired: this.#desired.length,
       prefixesAdvertised: this.#rib ? this.#rib.ipv4.length + this.#rib.ipv6.length : 0,
       prefixesNotSent: this.#rib ? this.#notSent : 0,
       pendingBytes: p.queuedBytes + (conn?.bufferedBytes ?? 0),

@@ -151,6 +151,15 @@ export function validatePeerSettings(settings: PeerSettings): string[] {
     errors.push(`sourceAddress ${settings.sourceAddress} is not an IP address`);
   }
   if (settings.routerId !== undefined && parseIp(settings.routerId)?.family !== 'ipv4') errors.push(`routerId ${settings.routerId} is not an IPv4 address`);
+  for (const [key, v] of [
+    ['connectTimeSec', settings.connectTimeSec],
+    ['connectTimeoutSec', settings.connectTimeoutSec],
+  ] as const) {
+    if (v !== undefined && !(Number.isFinite(v) && v > 0)) errors.push(`${key} ${v} must be positive`);
+  }
+  if (settings.keepaliveSec !== undefined && !(Number.isFinite(settings.keepaliveSec) && settings.keepaliveSec >= 0)) {
+    errors.push(`keepaliveSec ${settings.keepaliveSec} must not be negative`);
+  }
   const port = settings.peerPort ?? PEER_DEFAULTS.peerPort;
   if (!Number.isInteger(port) || port < 1 || port > 65535) errors.push(`peerPort ${port} out of range`);
   return errors;
