@@ -236,6 +236,7 @@ export class Session {
   #rib: AdjRibOut | undefined;
   #desired: readonly Advertisement[] = [];
   #notSent = 0;
+  #unsendable = 0;
   #lastRead: number | undefined;
   #lastWrite: number | undefined;
   #lastError: { reason: DownReason; at: number } | undefined;
@@ -836,8 +837,10 @@ export class Session {
     this.#rib = change.rib;
     const carried = this.#desired.filter((a) => rib.session.families.includes(a.prefix.family)).length;
     this.#notSent = this.#desired.length - carried + change.unsendable.length;
-    if (change.unsendable.length > 0) {
-      this.#log.warn('prefixesNotSent', 'prefixes too large to send in one UPDATE', { count: change.unsendable.length });
+    if (change.unsendable.length !== this.#unsendable) {
+      // Reported on every diff while desired; logged when the count changes.
+      this.#unsendable = change.unsendable.length;
+      if (this.#unsendable > 0) this.#log.warn('prefixesNotSent', 'prefixes whose attributes do not fit one UPDATE are not sent', { count: this.#unsendable });
     }
     for (const m of change.messages) this.#sendUpdate(attempt, m);
   }
