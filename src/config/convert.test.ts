@@ -76,6 +76,10 @@ test('Kubernetes-safe names as configmaptocrs makes them', () => {
   assert.equal(kubernetesName('7th_Avenue'), 'th-avenue');
   assert.equal(kubernetesName('x'.repeat(70))?.length, 63);
   assert.equal(kubernetesName('0123'), undefined);
+  // Never a trailing '-', which the API server rejects: a name ending in '_', or cut right after a '-'.
+  assert.equal(kubernetesName('edge_pool_'), 'edge-pool');
+  assert.equal(kubernetesName(`${'a'.repeat(62)}_b`), 'a'.repeat(62));
+  assert.equal(kubernetesName('Pool.One'), 'pool-one');
 });
 
 test('an invalid ConfigMap does not convert, and says why', () => {

@@ -23,12 +23,17 @@ export type ConvertResult =
 
 const K8S_NAME = /^[a-z][-a-z0-9]{0,61}[a-z0-9]{1}$/;
 
-/** configmaptocrs `formatToK8S`: at most 63 characters, lowercase, `_` -> `-`, from the first letter on. */
+/**
+ * configmaptocrs `formatToK8S`, made safe: lowercase, `_` (and any other character a DNS label may not
+ * hold) -> `-`, from the first letter on, at most 63 characters, and no trailing `-` (MetalLB's
+ * converter can leave one, which the API server then rejects).
+ */
 export function kubernetesName(name: string): string | undefined {
   if (K8S_NAME.test(name)) return name;
-  const lower = name.slice(0, 63).toLowerCase().replaceAll('_', '-');
+  const lower = name.toLowerCase().replace(/[^a-z0-9-]/g, '-');
   const first = lower.search(/[a-z]/);
-  return first === -1 ? undefined : lower.slice(first);
+  if (first === -1) return undefined;
+  return lower.slice(first, first + 63).replace(/-+$/, '');
 }
 
 type Raw = Record<string, unknown>;
