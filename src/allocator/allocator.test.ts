@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { allocateAll, Allocator } from './allocator.js';
 import type { AllocationInput, ServiceResult } from './types.js';
-import { pool, svc, withStatus } from './test-helpers.js';
+import { pool, svc } from './test-helpers.js';
 
 function byName(input: AllocationInput): Map<string, ServiceResult> {
   return new Map(allocateAll(input).services.map((r) => [r.service, r]));
