@@ -124,9 +124,10 @@ function toService(name: string, s: Spec): Service {
       o.clusterIPs = ['10.96.0.1', 'fd96::1'];
       o.policy = 'RequireDualStack';
       break;
-    default:
+    case 'single-dual-bad':
       o.clusterIPs = ['10.96.0.1'];
       o.policy = 'RequireDualStack';
+      break;
   }
   if (s.request && 'pool' in s.request) annotations[`${prefix}/address-pool`] = s.request.pool;
   if (s.request && 'ips' in s.request) annotations[`${prefix}/loadBalancerIPs`] = s.request.ips.join(',');
