@@ -6,6 +6,8 @@ const USAGE = `usage: metallb-ts <command> [options]
 
 commands:
   demo                         the seed's scenario on loopback (what \`npm start\` runs)
+  config validate|convert|explain PATH...
+                               check, convert or print the MetalLB configuration in files/folders
   version                      print the version
 `;
 
@@ -21,6 +23,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       };
       process.stdout.write(`metallb-ts ${pkg.version}\n`);
       return 0;
+    }
+    case 'config': {
+      const { configCommand } = await import('./config-command.js');
+      return configCommand(argv.slice(1));
     }
     case undefined:
     case 'help':
