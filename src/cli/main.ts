@@ -8,6 +8,8 @@ commands:
   demo                         the seed's scenario on loopback (what \`npm start\` runs)
   config validate|convert|explain PATH...
                                check, convert or print the MetalLB configuration in files/folders
+  plan --manifests PATH... [--json]
+                               print the IP allocation for the Services in files/folders
   version                      print the version
 `;
 
@@ -27,6 +29,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     case 'config': {
       const { configCommand } = await import('./config-command.js');
       return configCommand(argv.slice(1));
+    }
+    case 'plan': {
+      const { planCommand } = await import('./plan-command.js');
+      return planCommand(argv.slice(1));
     }
     case undefined:
     case 'help':
