@@ -5,3 +5,4 @@ export * from './bgp/index.js';
 export * from './model/ip.js';
 export type * from './model/kubernetes.js';
 export type * from './config/types.js';
+export * from './allocator/index.js';
