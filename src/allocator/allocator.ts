@@ -752,7 +752,8 @@ const compareEntries = (a: ServiceEntry, b: ServiceEntry): number => compareRequ
 function settle(st: AllocatorState, initial: readonly ServiceEntry[], ctx: Ctx): void {
   let queue: ServiceEntry[] = [...initial];
   for (;;) {
-    const seen = new Set(queue.map((e) => e.req.key));
+    // Entries of `queue` are never pending (keep() cleared that), so only stale ones need de-duplication.
+    const seen = new Set<string>();
     const dirty = [...st.dirty];
     st.dirty.clear();
     for (const name of dirty) {
@@ -823,9 +824,8 @@ export class Allocator {
     ctx: Ctx,
   ): void {
     const sorted = [...entries].sort(compareEntries);
-    const cur = new Map(sorted.map((e) => [e.req.key, current(e)]));
     const todo: ServiceEntry[] = [];
-    for (const e of sorted) if (keep(this.st, e, cur.get(e.req.key), how, ctx)) todo.push(e);
+    for (const e of sorted) if (keep(this.st, e, current(e), how, ctx)) todo.push(e);
     settle(this.st, todo, ctx);
   }
 
