@@ -14,6 +14,10 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'validate|convert|explain PATH...  check, convert or print the MetalLB configuration',
     run: async (argv) => (await import('./config-command.js')).configCommand(argv),
   },
+  plan: {
+    summary: '--manifests PATH [--json]          the allocation, without opening any session',
+    run: async (argv) => (await import('./plan-command.js')).planCommand(argv),
+  },
   'router-config': {
     summary: "--vendor VENDOR --manifests PATH  the upstream routers' BGP configuration",
     run: async (argv) => (await import('./router-config-command.js')).routerConfigCommand(argv),
