@@ -25,6 +25,8 @@ export interface FrrNeighbor {
   readonly port?: number;
   /** The source address for the session. */
   readonly updateSource?: string;
+  /** Start administratively down (`neighbor X shutdown`); bring it up with `configure([`no neighbor X shutdown`])`. */
+  readonly shutdown?: boolean;
 }
 
 /** A prefix FRR announces itself (`network` statements; import-check is off). */
@@ -50,8 +52,8 @@ export interface FrrOptions {
 
 /** Generates frr.conf for the options. */
 export function frrConfig(o: FrrOptions): string {
-  const lines: string[] = ['frr defaults traditional', 'hostname lab', 'log stdout informational', '!'];
-  lines.push(`router bgp ${o.asn}`, ` bgp router-id ${o.routerId}`, ' no bgp ebgp-requires-policy', ' no bgp network import-check');
+  const lines: string[] = ['frr defaults traditional', 'hostname lab', 'log stdout informational', 'log timestamp precision 3', '!'];
+  lines.push(`router bgp ${o.asn}`, ` bgp router-id ${o.routerId}`, ' bgp log-neighbor-changes', ' no bgp ebgp-requires-policy', ' no bgp network import-check');
   lines.push(' no bgp default ipv4-unicast');
   for (const l of o.bgpExtra ?? []) lines.push(` ${l}`);
   for (const n of o.neighbors) {
@@ -61,6 +63,7 @@ export function frrConfig(o: FrrOptions): string {
     if (n.passive) lines.push(` neighbor ${n.address} passive`);
     if (n.port !== undefined) lines.push(` neighbor ${n.address} port ${n.port}`);
     if (n.updateSource !== undefined) lines.push(` neighbor ${n.address} update-source ${n.updateSource}`);
+    if (n.shutdown) lines.push(` neighbor ${n.address} shutdown`);
   }
   for (const fam of ['ipv4', 'ipv6'] as const) {
     lines.push(` address-family ${fam} unicast`);
@@ -152,6 +155,30 @@ export class Frr {
   async json<T = unknown>(command: string): Promise<T> {
     const out = await this.vtysh(command.endsWith(' json') ? command : `${command} json`);
     return JSON.parse(out) as T;
+  }
+
+  /**
+   * When bgpd logged each neighbor Up (`%ADJCHANGE ... Up`, millisecond timestamps) for `address`,
+   * as epoch milliseconds, oldest first.
+   */
+  upTimes(address: string): number[] {
+    if (!this.bgpd) return [];
+    const out: number[] = [];
+    for (const line of this.lab.log(this.bgpd).split('\n')) {
+      const m = /^(\d{4})\/(\d\d)\/(\d\d) (\d\d:\d\d:\d\d\.\d{3}) .*%ADJCHANGE: neighbor (\S+?)(\(|\s).* Up\b/.exec(line);
+      if (m && m[5] === address) out.push(new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}`).getTime());
+    }
+    return out;
+  }
+
+  /** Runs configuration commands (`configure terminal`, `router bgp ASN`, then `lines`). */
+  async configure(lines: readonly string[]): Promise<void> {
+    await this.vtysh('configure terminal', `router bgp ${this.options.asn}`, ...lines);
+  }
+
+  /** Path of bgpd's vty socket (for `VtyClient`). */
+  get bgpdVty(): string {
+    return `${this.runDir}/bgpd.vty`;
   }
 
   /** The neighbor's state as FRR reports it (`Established`, `Active`, ...). */
