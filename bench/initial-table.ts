@@ -132,7 +132,6 @@ async function runOnce(sender: Sender, n: number): Promise<Result> {
     const vty = await VtyClient.connect(frr.bgpdVty);
     try {
       await frr.configure([`no neighbor ${s.v4} shutdown`]);
-      let establishedAt: number | undefined;
       let doneAt: number | undefined;
       const deadline = Date.now() + 180_000;
       while (doneAt === undefined) {
@@ -147,7 +146,7 @@ async function runOnce(sender: Sender, n: number): Promise<Result> {
       await sleep(1500);
       // Precise to the millisecond: bgpd's own log line for the neighbor coming Up (millisecond stamps);
       // bgpTimerUpMsec in the JSON only has whole seconds.
-      establishedAt = frr.upTimes(s.v4)[0];
+      const establishedAt = frr.upTimes(s.v4)[0];
       if (establishedAt === undefined) throw new Error('bgpd logged no ADJCHANGE Up');
       const nb = (await vty.json<Record<string, FrrNeighborJson>>(`show bgp neighbors ${s.v4} json`))[s.v4];
       const peak = peakMemoryKiB(pid) ?? NaN;
