@@ -4,3 +4,4 @@
  */
 export type * from './wire/types.js';
 export { AFI, SAFI, AS_TRANS } from './wire/types.js';
+export * from './wire/index.js';
