@@ -5,3 +5,5 @@
 export type * from './wire/types.js';
 export { AFI, SAFI, AS_TRANS } from './wire/types.js';
 export * from './wire/index.js';
+export * from './fsm/index.js';
+export * from './session/index.js';

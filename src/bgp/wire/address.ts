@@ -45,53 +45,78 @@ export function formatIpv4Bytes(b: Uint8Array, at: number): string {
   return `${b[at] as number}.${b[at + 1] as number}.${b[at + 2] as number}.${b[at + 3] as number}`;
 }
 
-const HEX4 = /^[0-9a-fA-F]{1,4}$/;
+const groups16 = new Uint16Array(8);
 
-/** Parses IPv6 text into 16 octets at `out[at..]`; false when `text` is not an IPv6 address. */
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/**
+ * Parses IPv6 text (RFC 4291 §2.2: eight groups, one `::`, an optional dotted IPv4 tail) into 16
+ * octets at `out[at..]`; false when `text` is not an IPv6 address. A character loop, no regex or
+ * split, since the Adj-RIB-Out encodes every advertised /128 through here.
+ */
 export function parseIpv6Into(text: string, out: Uint8Array, at: number): boolean {
-  if (text.length < 2 || text.length > 45) return false;
-  let body = text;
-  let tail: number | undefined;
-  const lastColon = text.lastIndexOf(':');
-  if (lastColon === -1) return false;
-  if (text.indexOf('.', lastColon) !== -1) {
-    const v4 = parseIpv4(text.slice(lastColon + 1));
-    if (v4 < 0) return false;
-    tail = v4;
-    body = text.slice(0, lastColon + 1) + '0:0';
+  const n = text.length;
+  if (n < 2 || n > 45) return false;
+  const g = groups16;
+  let count = 0;
+  let dbl = -1;
+  let i = 0;
+  if (text.charCodeAt(0) === 58) {
+    if (text.charCodeAt(1) !== 58) return false;
+    dbl = 0;
+    i = 2;
   }
-  const groups = new Array<number>(8).fill(0);
-  const dbl = body.indexOf('::');
-  if (dbl !== -1 && body.indexOf('::', dbl + 1) !== -1) return false;
-  const parse = (s: string): number[] | undefined => {
-    if (s === '') return [];
-    const parts = s.split(':');
-    const r: number[] = [];
-    for (const p of parts) {
-      if (!HEX4.test(p)) return undefined;
-      r.push(parseInt(p, 16));
+  while (i < n) {
+    if (count === 8) return false;
+    let v = 0;
+    let d = 0;
+    let j = i;
+    for (; j < n; j++) {
+      const h = hexValue(text.charCodeAt(j));
+      if (h < 0) break;
+      v = v * 16 + h;
+      d++;
     }
-    return r;
-  };
+    if (j < n && text.charCodeAt(j) === 46) {
+      // A dotted IPv4 tail stands for the last two groups.
+      if (count > 6) return false;
+      const v4 = parseIpv4(text.slice(i));
+      if (v4 < 0) return false;
+      g[count++] = v4 >>> 16;
+      g[count++] = v4 & 0xffff;
+      i = n;
+      break;
+    }
+    if (d === 0 || d > 4) return false;
+    g[count++] = v;
+    i = j;
+    if (i === n) break;
+    if (text.charCodeAt(i) !== 58) return false;
+    i++;
+    if (i === n) return false; // a single trailing colon
+    if (text.charCodeAt(i) === 58) {
+      if (dbl !== -1) return false;
+      dbl = count;
+      i++;
+    }
+  }
   if (dbl === -1) {
-    const g = parse(body);
-    if (!g || g.length !== 8) return false;
-    for (let i = 0; i < 8; i++) groups[i] = g[i] as number;
+    if (count !== 8) return false;
   } else {
-    const left = parse(body.slice(0, dbl));
-    const right = parse(body.slice(dbl + 2));
-    if (!left || !right || left.length + right.length > 7) return false;
-    for (let i = 0; i < left.length; i++) groups[i] = left[i] as number;
-    for (let i = 0; i < right.length; i++) groups[8 - right.length + i] = right[i] as number;
+    if (count > 7) return false;
+    const tail = count - dbl;
+    for (let k = 0; k < tail; k++) g[7 - k] = g[count - 1 - k] as number;
+    for (let k = dbl; k < 8 - tail; k++) g[k] = 0;
   }
-  if (tail !== undefined) {
-    groups[6] = tail >>> 16;
-    groups[7] = tail & 0xffff;
-  }
-  for (let i = 0; i < 8; i++) {
-    const g = groups[i] as number;
-    out[at + 2 * i] = g >>> 8;
-    out[at + 2 * i + 1] = g & 0xff;
+  for (let k = 0; k < 8; k++) {
+    const x = g[k] as number;
+    out[at + 2 * k] = x >>> 8;
+    out[at + 2 * k + 1] = x & 0xff;
   }
   return true;
 }
