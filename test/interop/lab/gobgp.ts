@@ -86,10 +86,15 @@ export class Gobgp {
     return JSON.parse(await this.cli(['neighbor', '-j'])) as GobgpNeighborJson[];
   }
 
-  /** The session state of one neighbor (`established`, `active`, ...). */
+  /**
+   * The session state of one neighbor in lower case (`established`, `active`, ...). gobgp 3.10 prints
+   * the state as the number of its protobuf enum (6 = ESTABLISHED).
+   */
   async neighborState(address: string): Promise<string | undefined> {
     const n = (await this.neighbors()).find((x) => x.conf?.neighbor_address === address);
-    return n?.state?.session_state;
+    const s = n?.state?.session_state;
+    if (typeof s === 'number') return GOBGP_STATES[s];
+    return s?.toLowerCase();
   }
 
   async waitEstablished(address: string, timeoutMs = 20_000): Promise<void> {
@@ -101,6 +106,9 @@ export class Gobgp {
     await this.cli(['global', 'rib', '-a', prefix.includes(':') ? 'ipv6' : 'ipv4', 'add', prefix, ...attrs]);
   }
 }
+
+/** apipb.PeerState.SessionState. */
+const GOBGP_STATES: Record<number, string> = { 0: 'unknown', 1: 'idle', 2: 'connect', 3: 'active', 4: 'opensent', 5: 'openconfirm', 6: 'established' };
 
 /** One path in `gobgp global rib -j`. */
 export interface GobgpPath {
@@ -120,7 +128,7 @@ export interface GobgpAttr {
 export interface GobgpNeighborJson {
   readonly conf?: { readonly neighbor_address?: string; readonly peer_asn?: number };
   readonly state?: {
-    readonly session_state?: string;
+    readonly session_state?: string | number;
     readonly messages?: { readonly received?: { readonly update?: number; readonly notification?: number } };
   };
 }
