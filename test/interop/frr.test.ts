@@ -5,7 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Lab, labUnavailable, sleep, waitUntil } from './lab/lab.js';
+import { Lab, labUnavailable, requireLab, sleep, waitUntil } from './lab/lab.js';
 import type { Namespace } from './lab/lab.js';
 import { startFrr } from './lab/frr.js';
 import type { Frr, FrrPath } from './lab/frr.js';
@@ -37,12 +37,6 @@ async function gone(f: Frr, prefix: string): Promise<void> {
   await waitUntil(async () => (await f.paths(prefix)).length === 0, { timeoutMs: 15_000, what: `${prefix} withdrawn from FRR ${f.pathspace}` });
 }
 
-function ready(t: { skip: (m: string) => void }): boolean {
-  if (unavailable === undefined) return true;
-  if (process.env.CI === 'true') throw new Error(`interop lab unavailable under CI=true: ${unavailable}`);
-  t.skip(unavailable);
-  return false;
-}
 
 before(async () => {
   if (unavailable !== undefined) return;
@@ -85,7 +79,7 @@ after(async () => {
 });
 
 test('FRR: iBGP and eBGP sessions over IPv4 and IPv6 reach Established', { timeout: 60_000 }, async (t) => {
-  if (!ready(t)) return;
+  if (!requireLab(t, ['frr'])) return;
   await frr.waitEstablished(n.v4, 30_000);
   await frr.waitEstablished(n.v6, 30_000);
   await frr2.waitEstablished(n.v4, 30_000);
@@ -94,7 +88,7 @@ test('FRR: iBGP and eBGP sessions over IPv4 and IPv6 reach Established', { timeo
 });
 
 test('FRR: receives /32 and /128 with next hop, LOCAL_PREF (iBGP only), MED, communities, large communities', { timeout: 60_000 }, async (t) => {
-  if (!ready(t)) return;
+  if (!requireLab(t, ['frr'])) return;
   await speaker.advertise(ADS);
   // iBGP (r): LOCAL_PREF as sent, empty AS_PATH.
   const i4 = await pathOf(frr, V4);
@@ -128,7 +122,7 @@ test('FRR: receives /32 and /128 with next hop, LOCAL_PREF (iBGP only), MED, com
 });
 
 test('FRR: withdrawals reach both routers', { timeout: 60_000 }, async (t) => {
-  if (!ready(t)) return;
+  if (!requireLab(t, ['frr'])) return;
   await speaker.advertise([ADS[1] as DriverAdvertisement]);
   await gone(frr, V4);
   await gone(frr2, V4);
@@ -142,7 +136,7 @@ test('FRR: withdrawals reach both routers', { timeout: 60_000 }, async (t) => {
 });
 
 test("FRR: 'clear bgp * soft in' sends ROUTE-REFRESH and gets the full table again", { timeout: 60_000 }, async (t) => {
-  if (!ready(t)) return;
+  if (!requireLab(t, ['frr'])) return;
   await pathOf(frr, V4);
   await pathOf(frr, V6);
   const before4 = await frr.neighbor(n.v4);
@@ -167,7 +161,7 @@ test("FRR: 'clear bgp * soft in' sends ROUTE-REFRESH and gets the full table aga
 });
 
 test('FRR: a restarted router gets a new session and the full table', { timeout: 60_000 }, async (t) => {
-  if (!ready(t)) return;
+  if (!requireLab(t, ['frr'])) return;
   await pathOf(frr2, V4);
   const from = speaker.events.length;
   await frr2.stopBgpd();
@@ -185,7 +179,7 @@ test('FRR: a restarted router gets a new session and the full table', { timeout:
 });
 
 test('FRR: a silent router (SIGSTOP) is dropped when the 3 s hold timer expires, and comes back', { timeout: 60_000 }, async (t) => {
-  if (!ready(t)) return;
+  if (!requireLab(t, ['frr'])) return;
   await frr2.waitEstablished(n.v4, 30_000);
   await speaker.waitEstablished(r2.v4, 15_000);
   const pid = frr2.bgpd?.pid;
@@ -211,7 +205,7 @@ test('FRR: a silent router (SIGSTOP) is dropped when the 3 s hold timer expires,
 });
 
 test('FRR: when both sides dial at once, exactly one session survives', { timeout: 60_000 }, async (t) => {
-  if (!ready(t)) return;
+  if (!requireLab(t, ['frr'])) return;
   // Make both sides dial while the other is already dialing: reset the session, then freeze our
   // speaker (SIGSTOP) before its connect-retry timer fires. FRR (active, connect timer 1 s) dials
   // the frozen speaker; the kernel completes the handshake into the listen backlog and FRR sends

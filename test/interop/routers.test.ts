@@ -7,7 +7,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Lab, labUnavailable, waitUntil } from './lab/lab.js';
+import { Lab, labUnavailable, requireLab, waitUntil } from './lab/lab.js';
 import type { Namespace } from './lab/lab.js';
 import { startBird } from './lab/bird.js';
 import type { Bird, BirdRoute } from './lab/bird.js';
@@ -37,12 +37,6 @@ let gobgp: Gobgp;
 let exabgp: Exabgp;
 let speaker: SpeakerProcess;
 
-function ready(t: { skip: (m: string) => void }): boolean {
-  if (unavailable === undefined) return true;
-  if (process.env.CI === 'true') throw new Error(`interop lab unavailable under CI=true: ${unavailable}`);
-  t.skip(unavailable);
-  return false;
-}
 
 before(async () => {
   if (unavailable !== undefined) return;
@@ -104,7 +98,7 @@ function birdRoute(routes: BirdRoute[], prefix: string): BirdRoute | undefined {
 }
 
 test('BIRD 2: sessions over IPv4 and IPv6 reach Established', { timeout: 60_000 }, async (t) => {
-  if (!ready(t)) return;
+  if (!requireLab(t, ['bird', 'gobgp', 'exabgp'])) return;
   await bird.waitEstablished('node4', 30_000);
   await bird.waitEstablished('node6', 30_000);
   assert.equal(speaker.peerState(b.v4), 'established');
@@ -112,7 +106,7 @@ test('BIRD 2: sessions over IPv4 and IPv6 reach Established', { timeout: 60_000 
 });
 
 test('BIRD 2: receives /32 and /128 with next hop, MED, communities, large communities, no LOCAL_PREF from eBGP', { timeout: 60_000 }, async (t) => {
-  if (!ready(t)) return;
+  if (!requireLab(t, ['bird', 'gobgp', 'exabgp'])) return;
   await speaker.advertise(ADS);
   for (const [prefix, nh, proto] of [[V4, n.v4, 'node4'], [V6, n.v6, 'node6']] as const) {
     const route = await waitUntil(async () => birdRoute(await bird.routes(), prefix), { what: `${prefix} in BIRD` });
@@ -129,7 +123,7 @@ test('BIRD 2: receives /32 and /128 with next hop, MED, communities, large commu
 });
 
 test('BIRD 2: withdrawals reach it', { timeout: 60_000 }, async (t) => {
-  if (!ready(t)) return;
+  if (!requireLab(t, ['bird', 'gobgp', 'exabgp'])) return;
   await speaker.advertise(ADS);
   await waitUntil(async () => birdRoute(await bird.routes(), V4), { what: `${V4} in BIRD` });
   await speaker.advertise([ADS[1] as DriverAdvertisement]);
@@ -150,7 +144,7 @@ function gobgpAttr(p: GobgpPath, type: number): Record<string, unknown> | undefi
 }
 
 test('GoBGP (4-byte AS): sessions over IPv4 and IPv6 reach Established', { timeout: 60_000 }, async (t) => {
-  if (!ready(t)) return;
+  if (!requireLab(t, ['bird', 'gobgp', 'exabgp'])) return;
   await gobgp.waitEstablished(n.v4, 30_000);
   await gobgp.waitEstablished(n.v6, 30_000);
   assert.equal(speaker.peerState(g.v4), 'established');
@@ -158,7 +152,7 @@ test('GoBGP (4-byte AS): sessions over IPv4 and IPv6 reach Established', { timeo
 });
 
 test('GoBGP (4-byte AS): receives /32 and /128 with next hop, MED, communities, large communities, no LOCAL_PREF', { timeout: 60_000 }, async (t) => {
-  if (!ready(t)) return;
+  if (!requireLab(t, ['bird', 'gobgp', 'exabgp'])) return;
   await speaker.advertise(ADS);
   for (const [prefix, nh, fam] of [[V4, n.v4, 'ipv4'], [V6, n.v6, 'ipv6']] as const) {
     const path = await waitUntil(async () => (await gobgp.rib(fam))[prefix]?.[0], { what: `${prefix} in GoBGP` });
@@ -175,7 +169,7 @@ test('GoBGP (4-byte AS): receives /32 and /128 with next hop, MED, communities, 
 });
 
 test('GoBGP (4-byte AS): withdrawals reach it', { timeout: 60_000 }, async (t) => {
-  if (!ready(t)) return;
+  if (!requireLab(t, ['bird', 'gobgp', 'exabgp'])) return;
   await speaker.advertise(ADS);
   await waitUntil(async () => (await gobgp.rib('ipv4'))[V4], { what: `${V4} in GoBGP` });
   await speaker.advertise([ADS[1] as DriverAdvertisement]);
@@ -189,7 +183,7 @@ test('GoBGP (4-byte AS): withdrawals reach it', { timeout: 60_000 }, async (t) =
 // ExaBGP
 
 test('ExaBGP: iBGP sessions over IPv4 and IPv6 reach Established', { timeout: 60_000 }, async (t) => {
-  if (!ready(t)) return;
+  if (!requireLab(t, ['bird', 'gobgp', 'exabgp'])) return;
   await exabgp.waitUp(n.v4, 30_000);
   await exabgp.waitUp(n.v6, 30_000);
   assert.equal(speaker.peerState(e.v4), 'established');
@@ -197,7 +191,7 @@ test('ExaBGP: iBGP sessions over IPv4 and IPv6 reach Established', { timeout: 60
 });
 
 test('ExaBGP: receives /32 and /128 with next hop, LOCAL_PREF, MED, communities, large communities', { timeout: 60_000 }, async (t) => {
-  if (!ready(t)) return;
+  if (!requireLab(t, ['bird', 'gobgp', 'exabgp'])) return;
   await speaker.advertise(ADS);
   for (const [prefix, nh] of [[V4, n.v4], [V6, n.v6]] as const) {
     const route = await waitUntil(() => exabgp.rib(nh).get(prefix), { what: `${prefix} in ExaBGP` });
@@ -214,7 +208,7 @@ test('ExaBGP: receives /32 and /128 with next hop, LOCAL_PREF, MED, communities,
 });
 
 test('ExaBGP: withdrawals reach it', { timeout: 60_000 }, async (t) => {
-  if (!ready(t)) return;
+  if (!requireLab(t, ['bird', 'gobgp', 'exabgp'])) return;
   await speaker.advertise(ADS);
   await waitUntil(() => exabgp.rib(n.v4).get(V4), { what: `${V4} in ExaBGP` });
   await waitUntil(() => exabgp.rib(n.v6).get(V6), { what: `${V6} in ExaBGP` });
