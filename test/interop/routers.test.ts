@@ -218,3 +218,28 @@ test('ExaBGP: withdrawals reach it', { timeout: 60_000 }, async (t) => {
   await speaker.advertise([]);
   await waitUntil(() => !exabgp.rib(n.v4).has(V4) && !exabgp.rib(n.v6).has(V6), { what: 'withdrawals in ExaBGP' });
 });
+
+// ---------------------------------------------------------------------------------------------------
+// Restarts: each router, restarted, gets a new session and the full table.
+
+test('BIRD 2, GoBGP and ExaBGP: a restarted router gets a new session and the full table', { timeout: 60_000 }, async (t) => {
+  if (!requireLab(t, ['bird', 'gobgp', 'exabgp'])) return;
+  await speaker.advertise(ADS);
+  await waitUntil(async () => birdRoute(await bird.routes(), V6), { what: `${V6} in BIRD` });
+  await waitUntil(async () => (await gobgp.rib('ipv6'))[V6], { what: `${V6} in GoBGP` });
+  await waitUntil(() => exabgp.rib(n.v6).get(V6), { what: `${V6} in ExaBGP` });
+  const from = speaker.events.length;
+  await Promise.all([bird.stop(), gobgp.proc ? lab.kill(gobgp.proc) : undefined, exabgp.stop()]);
+  for (const peer of [b.v4, g.v4, e.v4]) await speaker.waitEvent((x) => x.event === 'down' && x.peer === peer, 15_000, `session to ${peer} down`, from);
+  await Promise.all([bird.start(), gobgp.start(), exabgp.start()]);
+  for (const peer of [b.v4, b.v6, g.v4, g.v6, e.v4, e.v6]) await speaker.waitEstablished(peer, 30_000, from);
+  await waitUntil(async () => {
+    const routes = await bird.routes();
+    return birdRoute(routes, V4) && birdRoute(routes, V6);
+  }, { what: 'full table in the restarted BIRD' });
+  await waitUntil(async () => (await gobgp.rib('ipv4'))[V4] && (await gobgp.rib('ipv6'))[V6], { what: 'full table in the restarted GoBGP' });
+  await waitUntil(() => exabgp.rib(n.v4).has(V4) && exabgp.rib(n.v6).has(V6), { what: 'full table in the restarted ExaBGP' });
+  const r4 = exabgp.rib(n.v4).get(V4);
+  assert.equal(r4?.attribute['local-preference'], 150);
+  assert.deepEqual(r4?.attribute['large-community'], [[64512, 1, 2]]);
+});
