@@ -214,6 +214,11 @@ async function main(): Promise<void> {
     '|---|---:|---:|---:|---:|',
     ...rows,
     '',
+    'Notes from packet captures on the lab link (tcpdump in the receiver namespace, same setup):',
+    "- BIRD 2.0.12 usually writes its first ~4 KB of UPDATEs at once and then pauses until FRR's own first UPDATE arrives about 1 s later (FRR's coalesce time); that pause, not its encoding speed, is most of its 1 000 and 10 000 rows.",
+    '- GoBGP needs about 2 s of its own to put 100 000 prefixes on the wire on this loaded machine (first to last data segment), against 0.7 s in the quiet baseline of bgp-baseline.md; the receiver adds the rest.',
+    '- metallb-ts negotiates RFC 8654 extended messages with FRR, so 100 000 /32 fit in 8 UPDATEs plus End-of-RIB; GoBGP stays at 4 096-byte messages, BIRD sends about 256 prefixes per UPDATE. MetalLB itself sends one UPDATE per prefix.',
+    '',
   ].join('\n');
   console.log(text);
   const out = fileURLToPath(new URL('../../bench/results/', import.meta.url));
