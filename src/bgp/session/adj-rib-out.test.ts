@@ -3,10 +3,12 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { LargeCommunity, PathAttribute, Prefix, UpdateMessage } from '../wire/types.js';
 import type { AdjRibOut, AdjRibOutSession, Advertisement } from './adj-rib-out.js';
+import { formatIpValue, maskOf } from '../../model/ip.js';
+import { endOfRib } from '../wire/end-of-rib.js';
+import { maxMessageSize } from '../wire/header.js';
+import { decodeMessage, encodeMessage } from '../wire/message.js';
 import {
   emptyAdjRibOut,
-  endOfRib,
-  maxMessageSize,
   parseCommunity,
   parseLargeCommunity,
   routeRefreshReply,
@@ -100,7 +102,21 @@ function wireSize(msg: UpdateMessage, fourOctetAs: boolean): number {
         throw new Error(`the Adj-RIB-Out never sends ${a.kind}`);
     }
   }
-  return 19 + 2 + nlriOctets(msg.withdrawn) + 2 + attrs + nlriOctets(msg.nlri);
+  const size = 19 + 2 + nlriOctets(msg.withdrawn) + 2 + attrs + nlriOctets(msg.nlri);
+  // The codec agrees octet for octet (encoded with the larger limit, so an oversized message
+  // shows its size instead of throwing).
+  assert.equal(encodeMessage(msg, { fourOctetAs, extendedMessage: true }).length, size);
+  return size;
+}
+
+/** Encodes with the session's options (throws past its maximum) and decodes back to the same message. */
+function roundTrip(msg: UpdateMessage, session: AdjRibOutSession): void {
+  const opts = { fourOctetAs: session.fourOctetAs, extendedMessage: session.extendedMessage };
+  const bytes = encodeMessage(msg, opts);
+  assert.ok(bytes.length <= maxMessageSize(opts));
+  const back = decodeMessage(bytes, opts);
+  assert.ok(back.ok && back.errors.length === 0 && !back.withdrawAll);
+  assert.deepEqual(back.msg, msg);
 }
 
 function updates(msgs: readonly unknown[]): UpdateMessage[] {
@@ -151,7 +167,7 @@ test('initial table to an eBGP peer: ORIGIN IGP, AS_PATH [local AS], NEXT_HOP, n
     { kind: 'nextHop', nextHop: '10.10.10.1' },
   ]);
   assert.deepEqual(announced([u]), ['10.0.0.1/32', '10.0.0.2/32']);
-  assert.deepEqual(eor, endOfRib('ipv4'));
+  assert.deepEqual(eor, endOfRib(1, 1));
   assert.ok(isEndOfRib(eor));
   assert.equal(r.rib.ipv4.length, 2);
   assert.deepEqual(r.unsendable, []);
@@ -242,7 +258,7 @@ test('IPv6 goes in MP_REACH_NLRI, first, with the session next hop and no NEXT_H
 test('End-of-RIB per carried family, even for an empty table, and only after the initial table', () => {
   const both: AdjRibOutSession = { ...EBGP, families: ['ipv6', 'ipv4'], ipv6NextHop: 'fd00::1' };
   const r = setAdvertisements(emptyAdjRibOut(both), []);
-  assert.deepEqual(r.messages, [endOfRib('ipv4'), endOfRib('ipv6')]);
+  assert.deepEqual(r.messages, [endOfRib(1, 1), endOfRib(2, 1)]);
   const again = setAdvertisements(r.rib, [ad(v4('10.0.0.1'))]);
   assert.equal(again.messages.length, 1);
   assert.ok(!isEndOfRib(again.messages[0] as UpdateMessage));
@@ -353,6 +369,7 @@ for (const extendedMessage of [false, true]) {
     const exact = updates(setAdvertisements(emptyAdjRibOut(session), ads).messages).filter((m) => !isEndOfRib(m));
     assert.equal(exact.length, 1);
     assert.equal(wireSize(exact[0] as UpdateMessage, true), max);
+    roundTrip(exact[0] as UpdateMessage, session);
     assert.equal(maxMessageSize(session), max);
 
     const over = updates(setAdvertisements(emptyAdjRibOut(session), [...ads, ad(nthV4(n32))]).messages).filter((m) => !isEndOfRib(m));
@@ -386,6 +403,7 @@ for (const extendedMessage of [false, true]) {
     const exact = updates(setAdvertisements(emptyAdjRibOut(s6), ads).messages).filter((m) => !isEndOfRib(m));
     assert.equal(exact.length, 1);
     assert.equal(wireSize(exact[0] as UpdateMessage, true), max);
+    roundTrip(exact[0] as UpdateMessage, s6);
     const over = updates(setAdvertisements(emptyAdjRibOut(s6), [...ads, ad(nthV6(n128))]).messages).filter((m) => !isEndOfRib(m));
     assert.equal(over.length, 2);
     assert.ok(over.every((m) => wireSize(m, true) <= max));
@@ -560,7 +578,10 @@ function expectedRib(session: AdjRibOutSession, desired: readonly Advertisement[
         const [x, y] = [a.split(':').map(Number), b.split(':').map(Number)];
         return (x[0] ?? 0) - (y[0] ?? 0) || (x[1] ?? 0) - (y[1] ?? 0) || (x[2] ?? 0) - (y[2] ?? 0);
       }),
-      nextHops: e.family === 'ipv4' ? [session.ipv4NextHop ?? ''] : [session.ipv6NextHop ?? ''],
+      nextHops:
+        e.family === 'ipv4'
+          ? [session.ipv4NextHop ?? '']
+          : [session.ipv6NextHop ?? '', ...(session.ipv6LinkLocalNextHop !== undefined ? [session.ipv6LinkLocalNextHop] : [])],
       asPath: JSON.stringify(ibgp ? [] : [{ type: 'sequence', asns: [as4 ? 23456 : session.localAsn] }]),
       as4Path: JSON.stringify(as4 ? [{ type: 'sequence', asns: [session.localAsn] }] : undefined),
     });
@@ -573,7 +594,7 @@ const prefixArb = fc.oneof(
   fc.integer({ min: 0, max: 3 }).map((i) => v4(`10.0.${i}.0`, 24)),
   fc.integer({ min: 0, max: 3 }).map((i) => v4(`10.${i}.0.0`, 16)),
   fc.integer({ min: 0, max: 40 }).map(nthV6),
-  fc.integer({ min: 0, max: 3 }).map((i) => v6(`fd00:${i}::`, 64)),
+  fc.integer({ min: 1, max: 4 }).map((i) => v6(`fd00:${i}::`, 64)),
 );
 const adArb: fc.Arbitrary<Advertisement> = fc.record(
   {
@@ -595,16 +616,19 @@ const sessionArb: fc.Arbitrary<AdjRibOutSession> = fc
     extendedMessage: fc.boolean(),
     families: fc.constantFrom<('ipv4' | 'ipv6')[]>(['ipv4'], ['ipv6'], ['ipv4', 'ipv6']),
     localAsn: fc.constantFrom(64512, 4200000001),
+    enhancedRouteRefresh: fc.boolean(),
+    linkLocal: fc.boolean(),
   })
-  .map(({ ibgp, fourOctetAs, extendedMessage, families, localAsn }) => ({
+  .map(({ ibgp, fourOctetAs, extendedMessage, families, localAsn, enhancedRouteRefresh, linkLocal }) => ({
     localAsn,
     peerAsn: ibgp ? localAsn : 65001,
     fourOctetAs,
     extendedMessage,
-    enhancedRouteRefresh: false,
+    enhancedRouteRefresh,
     families,
     ipv4NextHop: '10.10.10.1',
     ipv6NextHop: 'fd00::1',
+    ...(linkLocal ? { ipv6LinkLocalNextHop: 'fe80::1' } : {}),
   }));
 
 test('property: applying the UPDATEs yields exactly the desired set; no message exceeds the maximum', () => {
@@ -619,6 +643,7 @@ test('property: applying the UPDATEs yields exactly the desired set; no message 
         assert.equal(eors, step === 0 ? session.families.length : 0);
         for (const m of r.messages) {
           assert.ok(wireSize(m, session.fourOctetAs) <= max);
+          roundTrip(m, session);
           applyUpdate(receiver, m);
         }
         assert.deepEqual(receiver, expectedRib(session, desired));
@@ -635,4 +660,44 @@ test('property: applying the UPDATEs yields exactly the desired set; no message 
     }),
     { numRuns: 300 },
   );
+});
+
+test('property: prefixes come out in address order, then length, for any addresses (both sort paths)', () => {
+  const v4Arb = fc.record({ v: fc.integer({ min: 0, max: 0xffffffff }), len: fc.integer({ min: 0, max: 32 }) }).map(({ v, len }) => {
+    const net = Number(BigInt(v) & maskOf('ipv4', len));
+    return { value: BigInt(net), prefix: v4(formatIpValue('ipv4', BigInt(net)), len) };
+  });
+  const v6Arb = fc
+    .record({ v: fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }), len: fc.integer({ min: 0, max: 128 }), sparse: fc.boolean() })
+    .map(({ v, len, sparse }) => {
+      // Sparse values exercise '::' compression, in every position.
+      const value = (sparse ? v & 0xffff0000ffff00000000ffff0000ffffn : v) & maskOf('ipv6', len);
+      return { value, prefix: v6(formatIpValue('ipv6', value), len) };
+    });
+  for (const [family, arb] of [['ipv4', v4Arb], ['ipv6', v6Arb]] as const) {
+    const session: AdjRibOutSession = { ...EBGP, extendedMessage: true, families: [family], ipv6NextHop: 'fd00::1' };
+    // Short lists take a comparison sort, 64 routes and more a radix sort: cover both.
+    const lists = fc.oneof(fc.array(arb, { minLength: 1, maxLength: 63 }), fc.array(arb, { minLength: 64, maxLength: 300 }));
+    fc.assert(
+      fc.property(lists, (items) => {
+        const msgs = setAdvertisements(emptyAdjRibOut(session), items.map((i) => ad(i.prefix))).messages;
+        const seen = new Map(items.map((i) => [`${i.prefix.address}/${i.prefix.length}`, i]));
+        const expected = [...seen.values()]
+          .sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : a.prefix.length - b.prefix.length))
+          .map((i) => `${i.prefix.address}/${i.prefix.length}`);
+        assert.deepEqual(announced(msgs), expected);
+      }),
+      { numRuns: 100 },
+    );
+  }
+});
+
+test('IPv6 address text is checked', () => {
+  const rib = emptyAdjRibOut(V6);
+  for (const bad of ['fd00:::1', 'fd00::1::2', ':fd00::1', 'fd00::1:', '1:2:3:4:5:6:7', '1:2:3:4:5:6:7:8:9', 'fd00::12345', 'fd00::g', '10.0.0.1']) {
+    assert.throws(() => setAdvertisements(rib, [ad(v6(bad))]), RangeError, bad);
+  }
+  for (const good of ['::', '::1', 'fd00::', '1:2:3:4:5:6:7:8', '1::8', '::ffff:10.0.0.1', '1:2:3:4:5:6::8']) {
+    assert.doesNotThrow(() => setAdvertisements(rib, [ad(v6(good))]), good);
+  }
 });

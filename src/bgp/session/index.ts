@@ -20,5 +20,4 @@ export type { Clock, TimerHandle } from './clock.js';
 export { netTransport, normalizeAddress } from './net-transport.js';
 export { MemoryNetwork } from './memory-transport.js';
 export type { Transport, Connection, ConnectionHandlers, ConnectOptions, ListenOptions, Listener } from './transport.js';
-export { emptyAdjRibOut, setAdvertisements, routeRefreshReply, parseCommunity, parseLargeCommunity } from './adj-rib-out.js';
-export type { Advertisement, AdjRibOut, AdjRibOutSession, AdjRibOutChange, RouteAttributes, RouteFamily, SentRoute } from './adj-rib-out.js';
+// The Adj-RIB-Out (`adj-rib-out.ts`) is exported from `src/bgp/index.ts` directly.
