@@ -135,6 +135,20 @@ test('FRR: withdrawals reach both routers', { timeout: 60_000 }, async (t) => {
   await pathOf(frr2, V6);
 });
 
+test('FRR: routes FRR announces to us are decoded and counted, never installed', { timeout: 60_000 }, async (t) => {
+  if (!requireLab(t, ['frr'])) return;
+  const from = speaker.events.length;
+  await frr.configure(['address-family ipv4 unicast', 'network 203.0.113.0/24']);
+  const u = await speaker.waitEvent((e) => e.event === 'update' && e.peer === r.v4 && Number(e.announced) > 0, 15_000, 'UPDATE from FRR', from);
+  assert.equal(u.announced, 1);
+  assert.deepEqual(u.errors, []);
+  // Never installed: the node's kernel has no route for it.
+  assert.equal((await lab.exec(n.name, 'ip', ['-4', 'route', 'show', '203.0.113.0/24'])).trim(), '');
+  await frr.configure(['address-family ipv4 unicast', 'no network 203.0.113.0/24']);
+  await speaker.waitEvent((e) => e.event === 'update' && e.peer === r.v4 && Number(e.withdrawn) > 0, 15_000, 'withdrawal from FRR', from);
+  assert.equal(speaker.peerState(r.v4), 'established');
+});
+
 test("FRR: 'clear bgp * soft in' sends ROUTE-REFRESH and gets the full table again", { timeout: 60_000 }, async (t) => {
   if (!requireLab(t, ['frr'])) return;
   await pathOf(frr, V4);
