@@ -4,22 +4,9 @@
  */
 import type { BfdProfileConfig, Config, PeerConfig } from '../config/types.js';
 import type { Node } from '../model/kubernetes.js';
+import { peerConfig } from '../config/test-builders.js';
 
-export function peer(over: Partial<PeerConfig> = {}): PeerConfig {
-  return {
-    name: 'peer1',
-    myAsn: 64512,
-    peerAsn: 64512,
-    peerAddress: '10.10.10.1',
-    peerPort: 179,
-    holdTime: 90,
-    keepaliveTime: 30,
-    nodeSelectors: [],
-    ebgpMultiHop: false,
-    enableGracefulRestart: false,
-    ...over,
-  };
-}
+export const peer = peerConfig;
 
 export function config(peers: PeerConfig[], bfdProfiles: BfdProfileConfig[] = []): Config {
   return { peers, pools: [], advertisements: [], bfdProfiles, warnings: [] };

@@ -3,22 +3,10 @@ import assert from 'node:assert/strict';
 import type { AnnouncedService, AnnouncementPlan, PeerPlan } from './planner.js';
 import type { PeerConfig } from '../config/types.js';
 import { diffPlans, samePeerConfig } from './plan-diff.js';
+import { peerConfig as peerConfigOf } from '../config/test-builders.js';
 
-function peerConfig(name: string, over: Partial<PeerConfig> = {}): PeerConfig {
-  return {
-    name,
-    myAsn: 64512,
-    peerAsn: 64512,
-    peerAddress: '10.10.10.1',
-    peerPort: 179,
-    holdTime: 90,
-    keepaliveTime: 30,
-    nodeSelectors: [],
-    ebgpMultiHop: false,
-    enableGracefulRestart: false,
-    ...over,
-  };
-}
+const peerConfig = (name: string, over: Partial<PeerConfig> = {}): PeerConfig => peerConfigOf({ name, ...over });
+
 
 function peerPlan(config: PeerConfig, ads: { prefix: string; services: string[]; communities?: string[] }[] = []): PeerPlan {
   return {

@@ -11,55 +11,12 @@ import {
   localPrefsCompatible,
   planAnnouncements,
 } from './planner.js';
+import { advertisementConfig as adv, peerConfig as peer, poolConfig as pool } from '../config/test-builders.js';
 
 // ---- builders (test data written by hand, not by the config parser) ----
 
-function peer(over: Partial<PeerConfig> = {}): PeerConfig {
-  return {
-    name: 'peer1',
-    myAsn: 64512,
-    peerAsn: 64512,
-    peerAddress: '10.10.10.1',
-    peerPort: 179,
-    holdTime: 90,
-    keepaliveTime: 30,
-    nodeSelectors: [],
-    ebgpMultiHop: false,
-    enableGracefulRestart: false,
-    ...over,
-  };
-}
 
-function pool(name: string, ranges: [string, string][], over: Partial<PoolConfig> = {}): PoolConfig {
-  return {
-    name,
-    labels: {},
-    addresses: ranges.map(([first, last]) => ({
-      family: first.includes(':') ? 'ipv6' : 'ipv4',
-      first,
-      last,
-      cidrs: [],
-    })),
-    autoAssign: true,
-    avoidBuggyIPs: false,
-    ...over,
-  };
-}
 
-function adv(name: string, pools: string[], over: Partial<AdvertisementConfig> = {}): AdvertisementConfig {
-  return {
-    name,
-    aggregationLength: 32,
-    aggregationLengthV6: 128,
-    communities: [],
-    largeCommunities: [],
-    ipAddressPools: pools,
-    nodeSelectors: [],
-    peers: [],
-    serviceSelectors: [],
-    ...over,
-  };
-}
 
 /** The seed's ConfigMap, normalised: one iBGP peer, pool default, its default advertisement. */
 function seedConfig(): Config {

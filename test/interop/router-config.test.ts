@@ -19,13 +19,14 @@ import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } 
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Config, PeerConfig } from '../../src/config/types.js';
+import type { Config } from '../../src/config/types.js';
 import type { Node } from '../../src/model/kubernetes.js';
 import { routerConfigFromManifests } from '../../src/routerconfig/from-manifests.js';
 import type { Vendor } from '../../src/routerconfig/render.js';
 import { renderRouterConfig } from '../../src/routerconfig/render.js';
 import { routerPlans } from '../../src/routerconfig/routers.js';
 import { loadManifests } from '../../src/sources/manifests/load.js';
+import { peerConfig as peer } from '../../src/config/test-builders.js';
 
 const CI = process.env.CI === 'true';
 const ZEBRA = '/usr/lib/frr/zebra';
@@ -229,21 +230,6 @@ class Lab {
   }
 }
 
-function peer(over: Partial<PeerConfig>): PeerConfig {
-  return {
-    name: 'peer1',
-    myAsn: 64512,
-    peerAsn: 64512,
-    peerAddress: '10.10.10.1',
-    peerPort: 179,
-    holdTime: 90,
-    keepaliveTime: 30,
-    nodeSelectors: [],
-    ebgpMultiHop: false,
-    enableGracefulRestart: false,
-    ...over,
-  };
-}
 
 function node(name: string, ip: string, rack: string): Node {
   return {
