@@ -247,10 +247,13 @@ function stepOpenSent(state: FsmState, event: FsmEvent): StepResult {
   }
 }
 
-function stepOpenConfirm(state: FsmState, event: FsmEvent): StepResult {
-  const conn = state.connection;
-  const n = conn?.negotiated;
-  if (!conn || !n) throw new Error('OpenConfirm without negotiated parameters');
+/**
+ * The events other than a received message, handled alike in OpenConfirm and Established once
+ * hold time and keepalive are negotiated (RFC 4271 §8.2.2): starts and TCP events are ignored, a stop
+ * or a lost collision closes with Cease, the hold timer expiring closes with 4/0 (§6.5), the
+ * keepalive timer sends a KEEPALIVE, and a TCP failure falls back.
+ */
+function stepSynchronized(state: FsmState, event: Exclude<FsmEvent, { type: 'MessageReceived' }>, n: Negotiated): StepResult {
   switch (event.type) {
     case 'ManualStart':
     case 'ConnectRetryTimerExpired':
@@ -267,6 +270,17 @@ function stepOpenConfirm(state: FsmState, event: FsmEvent): StepResult {
       return keepalive(state, n);
     case 'TcpConnectionFails':
       return fallBack(state, { kind: 'tcpFailure' });
+    default:
+      return assertNever(event);
+  }
+}
+
+function stepOpenConfirm(state: FsmState, event: FsmEvent): StepResult {
+  const conn = state.connection;
+  const n = conn?.negotiated;
+  if (!conn || !n) throw new Error('OpenConfirm without negotiated parameters');
+  if (event.type !== 'MessageReceived') return stepSynchronized(state, event, n);
+  switch (event.type) {
     case 'MessageReceived': {
       const result = event.result;
       if (!result.ok) return errorClose(state, notifOf(result.error), result.error.reason);
@@ -300,23 +314,8 @@ function stepEstablished(state: FsmState, event: FsmEvent): StepResult {
   const conn = state.connection;
   const n = conn?.negotiated;
   if (!conn || !n) throw new Error('Established without negotiated parameters');
+  if (event.type !== 'MessageReceived') return stepSynchronized(state, event, n);
   switch (event.type) {
-    case 'ManualStart':
-    case 'ConnectRetryTimerExpired':
-    case 'TcpConnected':
-    case 'TcpConnectionConfirmed':
-      return stay(state);
-    case 'ManualStop':
-      return stop(state, notification(ErrorCode.cease, event.subcode, event.data));
-    case 'OpenCollisionDump':
-      return stop(state, notification(ErrorCode.cease, CeaseSubcode.connectionCollision));
-    case 'HoldTimerExpired':
-      // RFC 4271 §6.5 / §8.2.2 Established, Event 10.
-      return errorClose(state, notification(ErrorCode.holdTimerExpired, 0), 'BGP_ERR_HOLD_TIMER_EXPIRED');
-    case 'KeepaliveTimerExpired':
-      return keepalive(state, n);
-    case 'TcpConnectionFails':
-      return fallBack(state, { kind: 'tcpFailure' });
     case 'MessageReceived': {
       const result = event.result;
       if (!result.ok) return errorClose(state, notifOf(result.error), result.error.reason);
