@@ -3,11 +3,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { AdvertisementConfig, Config, PeerConfig, PoolConfig } from '../config/types.js';
 import type { EndpointSlice, Node, Service } from '../model/kubernetes.js';
-import { keyOf } from '../model/kubernetes.js';
 import { createLogger } from '../observe/log.js';
-import type { AllocateFn, ClusterSnapshot, RouteAdvertisement, SessionSettings, SpeakerPort } from './runtime.js';
+import type { ClusterSnapshot, RouteAdvertisement, SessionSettings, SpeakerPort } from './runtime.js';
 import { SpeakerRuntime } from './runtime.js';
-import type { ServiceIps } from './planner.js';
 
 // ---- a fake speaker that records every call ----
 
@@ -90,10 +88,10 @@ function node(name: string, address: string, labels: Record<string, string> = {}
   };
 }
 
-function service(namespace: string, name: string): Service {
+function service(namespace: string, name: string, ip?: string): Service {
   return {
     kind: 'Service',
-    metadata: { namespace, name },
+    metadata: { namespace, name, ...(ip ? { annotations: { 'metallb.io/loadBalancerIPs': ip } } : {}) },
     spec: { type: 'LoadBalancer', clusterIP: '10.96.0.10', ipFamilies: ['IPv4'], externalTrafficPolicy: 'Cluster' },
   };
 }
@@ -107,34 +105,12 @@ function slice(namespace: string, svc: string, nodes: string[], ready = true): E
   };
 }
 
-/** Allocation for these tests: a fixed table (the allocator has its own tests). */
-function fixedAllocate(table: Record<string, ServiceIps>): AllocateFn {
-  return (_config, services, previous) => {
-    const allocations = new Map<string, ServiceIps>();
-    const allocated: { service: string; ips: readonly string[]; pool: string }[] = [];
-    for (const s of services) {
-      const key = keyOf(s.metadata);
-      const a = table[key];
-      if (!a) continue;
-      allocations.set(key, a);
-      const before = previous instanceof Map ? (previous as Map<string, ServiceIps>).get(key) : undefined;
-      if (!before || before.ips.join() !== a.ips.join()) allocated.push({ service: key, ips: a.ips, pool: a.pool });
-    }
-    return { allocations, allocated, failed: [] };
-  };
-}
-
-const ALLOC = {
-  'argocd/argocd-server': { ips: ['10.10.10.12'], pool: 'default' },
-  'web/shop': { ips: ['10.10.10.13'], pool: 'default' },
-};
-
 function snapshot(over: Partial<ClusterSnapshot> = {}): ClusterSnapshot {
   return {
     ok: true,
     config: config(),
     nodes: [node('node-116', '127.0.0.116'), node('node-117', '127.0.0.117')],
-    services: [service('argocd', 'argocd-server')],
+    services: [service('argocd', 'argocd-server', '10.10.10.12')],
     endpointSlices: [slice('argocd', 'argocd-server', ['node-116', 'node-117'])],
     ...over,
   };
@@ -148,8 +124,6 @@ function setup(nodeName = 'node-116'): { rt: SpeakerRuntime; speaker: FakeSpeake
     node: nodeName,
     speaker,
     logger,
-    allocate: fixedAllocate(ALLOC),
-    configChanged: (a, b) => JSON.stringify(a) !== JSON.stringify(b),
   });
   return { rt, speaker, logs };
 }
@@ -208,7 +182,7 @@ describe('SpeakerRuntime', () => {
     // A second service appears.
     rt.apply(
       snapshot({
-        services: [service('argocd', 'argocd-server'), service('web', 'shop')],
+        services: [service('argocd', 'argocd-server', '10.10.10.12'), service('web', 'shop')],
         endpointSlices: [slice('argocd', 'argocd-server', ['node-116']), slice('web', 'shop', ['node-117'])],
       }),
     );
@@ -216,7 +190,7 @@ describe('SpeakerRuntime', () => {
     assert.deepEqual(calls.map((c) => c.op), ['setAdvertisements']);
     assert.deepEqual(
       calls[0]?.op === 'setAdvertisements' && calls[0].ads.map((a) => a.prefix),
-      ['10.10.10.12/32', '10.10.10.13/32'],
+      ['10.10.10.10/32', '10.10.10.12/32'],
     );
     assert.deepEqual(events(logs), ['ipAllocated', 'updatedAdvertisements', 'serviceAnnounced']);
     logs.length = 0;
@@ -224,7 +198,7 @@ describe('SpeakerRuntime', () => {
     // Its endpoints stop being ready: withdrawn with MetalLB's reason.
     rt.apply(
       snapshot({
-        services: [service('argocd', 'argocd-server'), service('web', 'shop')],
+        services: [service('argocd', 'argocd-server', '10.10.10.12'), service('web', 'shop')],
         endpointSlices: [slice('argocd', 'argocd-server', ['node-116']), slice('web', 'shop', ['node-117'], false)],
       }),
     );
@@ -234,7 +208,7 @@ describe('SpeakerRuntime', () => {
     assert.deepEqual(events(logs), ['serviceWithdrawn']);
     assert.equal(logs[0]?.['reason'], 'noEndpoints');
     assert.equal(logs[0]?.['service'], 'web/shop');
-    assert.equal(logs[0]?.['ip'], '10.10.10.13');
+    assert.equal(logs[0]?.['ip'], '10.10.10.10');
     logs.length = 0;
 
     // The service is deleted from the manifests.

@@ -24,7 +24,8 @@ import type { Logger } from '../observe/log.js';
 import { diffPlans } from './plan-diff.js';
 import type { WithdrawReason } from './plan-diff.js';
 import { planAnnouncements } from './planner.js';
-import type { Allocations, AnnouncedService, AnnouncementPlan, PeerPlan, ServiceIps } from './planner.js';
+import type { AnnouncedService, AnnouncementPlan, PeerPlan, ServiceIps } from './planner.js';
+import { allocateAll } from '../allocator/allocator.js';
 
 /** Everything one BGP session needs, after the runtime applied its node's defaults. */
 export interface SessionSettings {
@@ -84,17 +85,31 @@ export interface RejectedSnapshot {
   readonly errors: readonly ConfigIssue[];
 }
 
-/** The allocation of every service, and what changed since the previous one. */
+/** The allocation of every service: IPs and pool, or why it has none. */
 export interface AllocationOutcome {
-  readonly allocations: Allocations;
-  /** Services whose IPs were assigned or changed by this allocation, with their IPs and pool. */
-  readonly allocated: readonly { readonly service: string; readonly ips: readonly string[]; readonly pool: string }[];
-  /** Services that could not get an IP, with the reason. */
-  readonly failed: readonly { readonly service: string; readonly reason: string; readonly message: string }[];
+  readonly allocations: ReadonlyMap<string, ServiceIps>;
+  /** Services that could not get an IP: MetalLB's event reason, the rule, a sentence. */
+  readonly failures: ReadonlyMap<string, { readonly reason: string; readonly rule: string; readonly message: string }>;
 }
 
-/** Allocates IPs for every service from `config`'s pools, given the previous allocations. */
-export type AllocateFn = (config: Config, services: readonly Service[], previous: Allocations | undefined) => AllocationOutcome;
+/** Allocates IPs for every service from `config`'s pools; a pure function of its arguments. */
+export type AllocateFn = (config: Config, services: readonly Service[]) => AllocationOutcome;
+
+/**
+ * The allocation of standalone mode: the whole state from the snapshot alone (`allocateAll`), so
+ * every node that reads the same files computes the same IPs, whatever it saw before. A service keeps
+ * an IP written in its manifest (`status.loadBalancer.ingress`, `metallb.io/loadBalancerIPs`).
+ */
+export function allocateFromSnapshot(config: Config, services: readonly Service[]): AllocationOutcome {
+  const result = allocateAll({ pools: config.pools, services, options: { standalone: true } });
+  const allocations = new Map<string, ServiceIps>();
+  const failures = new Map<string, { reason: string; rule: string; message: string }>();
+  for (const r of result.services) {
+    if (r.ips.length > 0 && r.pool !== undefined) allocations.set(r.service, { ips: r.ips, pool: r.pool });
+    else if (r.error) failures.set(r.service, { reason: r.error.reason, rule: r.error.rule, message: r.error.message });
+  }
+  return { allocations, failures };
+}
 
 /** Says whether two configurations differ (and how), for the `config reloaded` log. */
 export type ConfigChangedFn = (before: Config | undefined, after: Config) => boolean;
@@ -104,8 +119,10 @@ export interface RuntimeOptions {
   readonly node: string;
   readonly speaker: SpeakerPort;
   readonly logger: Logger;
-  readonly allocate: AllocateFn;
-  readonly configChanged: ConfigChangedFn;
+  /** Default `allocateFromSnapshot`. */
+  readonly allocate?: AllocateFn;
+  /** Default: the two configurations differ in any field. */
+  readonly configChanged?: ConfigChangedFn;
 }
 
 /** What `apply` did, for callers and tests. */
@@ -178,7 +195,7 @@ export class SpeakerRuntime {
   private readonly log: Logger;
   private lastGood: ClusterSnapshot | undefined;
   private plan: AnnouncementPlan | undefined;
-  private allocations: Allocations | undefined;
+  private allocation: AllocationOutcome | undefined;
   /** Peers with a session, by name: the settings it was started with and what it was last sent. */
   private readonly sessions = new Map<string, { settings: SessionSettings; sent: RouteAdvertisement[] | undefined }>();
   private nodeMissingLogged = false;
@@ -227,7 +244,8 @@ export class SpeakerRuntime {
     }
 
     const previousConfig = this.lastGood?.config;
-    if (this.options.configChanged(previousConfig, snapshot.config)) {
+    const configChanged = this.options.configChanged ?? ((a: Config | undefined, b: Config) => !sameJson(a, b));
+    if (configChanged(previousConfig, snapshot.config)) {
       this.log.info('config reloaded', 'config (re)loaded', {
         peers: snapshot.config.peers.length,
         pools: snapshot.config.pools.length,
@@ -239,14 +257,18 @@ export class SpeakerRuntime {
     }
 
     // Allocation: every node computes the same answer from the same snapshot.
-    const outcome = this.options.allocate(snapshot.config, snapshot.services, this.allocations);
-    for (const a of outcome.allocated) {
-      this.log.info('ipAllocated', 'IP address assigned by controller', { ip: a.ips, pool: a.pool, service: a.service });
+    const outcome = (this.options.allocate ?? allocateFromSnapshot)(snapshot.config, snapshot.services);
+    for (const [service, a] of outcome.allocations) {
+      const before = this.allocation?.allocations.get(service);
+      if (before && sameJson(before, a)) continue;
+      this.log.info('ipAllocated', 'IP address assigned by controller', { ip: a.ips, pool: a.pool, service });
     }
-    for (const f of outcome.failed) {
-      this.log.error('allocationFailed', 'IP allocation failed', { error: f.message, reason: f.reason, service: f.service, op: 'allocateIP' });
+    for (const [service, f] of outcome.failures) {
+      const before = this.allocation?.failures.get(service);
+      if (before && sameJson(before, f)) continue;
+      this.log.error(f.reason, 'IP allocation failed', { error: f.message, op: 'allocateIP', rule: f.rule, service });
     }
-    this.allocations = outcome.allocations;
+    this.allocation = outcome;
 
     const node = snapshot.nodes.find((n) => n.metadata.name === this.options.node);
     let plan: AnnouncementPlan;
@@ -382,5 +404,3 @@ function describeIssue(e: ConfigIssue): string {
   const where = e.file !== undefined ? `${e.file}${e.line !== undefined ? `:${e.line}` : ''}: ` : '';
   return `${where}${e.object} ${e.path}: ${e.message}`;
 }
-
-export type { ServiceIps };
