@@ -4,3 +4,7 @@
  */
 export type * from './wire/types.js';
 export { AFI, SAFI, AS_TRANS } from './wire/types.js';
+export * from './wire/index.js';
+export * from './session/adj-rib-out.js';
+export * from './fsm/index.js';
+export * from './session/index.js';

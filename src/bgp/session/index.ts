@@ -1,0 +1,23 @@
+/**
+ * BGP sessions: the speaker (peers, listener, events, status), the per-peer session driver, the
+ * transports and clocks they run on, and the per-peer settings. See README.md in this folder.
+ */
+export { Speaker } from './speaker.js';
+export type { SpeakerOptions, SpeakerEvents, PeerRef } from './speaker.js';
+export { Session, describe as describeDownReason } from './session.js';
+export type {
+  SessionDeps,
+  SessionEvents,
+  SessionStatus,
+  SessionCounters,
+  MessageCounts,
+  NotificationRecord,
+} from './session.js';
+export { peerSettingsFromConfig, capabilitiesFor, fsmConfigFor, validatePeerSettings, PEER_DEFAULTS } from './settings.js';
+export type { PeerSettings } from './settings.js';
+export { systemClock, ManualClock } from './clock.js';
+export type { Clock, TimerHandle } from './clock.js';
+export { netTransport, normalizeAddress } from './net-transport.js';
+export { MemoryNetwork } from './memory-transport.js';
+export type { Transport, Connection, ConnectionHandlers, ConnectOptions, ListenOptions, Listener } from './transport.js';
+// The Adj-RIB-Out (`adj-rib-out.ts`) is exported from `src/bgp/index.ts` directly.

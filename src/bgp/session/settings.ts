@@ -1,0 +1,142 @@
+/**
+ * Per-peer session settings: a narrow type of its own (so the session layer does not depend on the
+ * configuration layer's shape), the mapping from `PeerConfig`, and what we advertise in our OPEN.
+ */
+import { AFI, SAFI } from '../wire/types.js';
+import type { Capability } from '../wire/types.js';
+import type { PeerConfig } from '../../config/types.js';
+import { DEFAULT_BACKOFF } from '../fsm/backoff.js';
+import type { BackoffConfig, FsmConfig } from '../fsm/types.js';
+
+/** How a session to one peer behaves. Only `name`, `localAsn`, a peer AS and `peerAddress` are required. */
+export interface PeerSettings {
+  /** Unique per speaker; names the peer in status, events and logs. */
+  readonly name: string;
+  readonly localAsn: number;
+  /** The AS the peer must have; give this or `dynamicAsn`. */
+  readonly peerAsn?: number;
+  /** MetalLB's dynamicASN: `internal` = our AS, `external` = any other AS. */
+  readonly dynamicAsn?: 'internal' | 'external';
+  readonly peerAddress: string;
+  /** Default 179. */
+  readonly peerPort?: number;
+  /** Local address to bind when dialing; also the local address an incoming connection must reach. */
+  readonly sourceAddress?: string;
+  /** Seconds, 0 or >= 3; default 90. */
+  readonly holdTimeSec?: number;
+  /** Seconds; default a third of the negotiated hold time. */
+  readonly keepaliveSec?: number;
+  /** TCP connect timeout in seconds; default 10 (MetalLB native). */
+  readonly connectTimeSec?: number;
+  /** Our BGP Identifier on this session; default the speaker's, else the session's local IPv4 address. */
+  readonly routerId?: string;
+  /** Only accept the peer's connection; never dial. */
+  readonly passive?: boolean;
+  /** Advertise graceful restart (RFC 4724), as MetalLB's `enableGracefulRestart`. */
+  readonly gracefulRestart?: boolean;
+  /** Restart time advertised with graceful restart, seconds; default 120. */
+  readonly gracefulRestartTimeSec?: number;
+  /** Advertise enhanced route refresh (RFC 7313); default false. */
+  readonly enhancedRouteRefresh?: boolean;
+  /** Advertise extended messages (RFC 8654); default true. */
+  readonly extendedMessage?: boolean;
+  /**
+   * NEXT_HOP for IPv4 routes instead of the session's local address (e.g. behind NAT or when the
+   * session runs over loopback addresses, which are not valid next hops).
+   */
+  readonly nextHopIpv4?: string;
+  /** The global IPv6 next hop instead of the session's local IPv6 address. */
+  readonly nextHopIpv6?: string;
+  /** Connect retry backoff; default first retry within 1 s, doubling to 2 minutes, 25 % jitter. */
+  readonly backoff?: Partial<BackoffConfig>;
+}
+
+/** Defaults applied to `PeerSettings`. */
+export const PEER_DEFAULTS = {
+  peerPort: 179,
+  holdTimeSec: 90,
+  connectTimeSec: 10,
+  gracefulRestartTimeSec: 120,
+} as const;
+
+/**
+ * Session settings for a peer of the normalised configuration. `password` (TCP MD5), `bfdProfile`,
+ * `ebgpMultiHop` and `vrf` have no equivalent here and are ignored; the caller decides whether to warn.
+ */
+export function peerSettingsFromConfig(peer: PeerConfig, options: { passive?: boolean } = {}): PeerSettings {
+  return {
+    name: peer.name,
+    localAsn: peer.myAsn,
+    ...(peer.peerAsn !== undefined ? { peerAsn: peer.peerAsn } : {}),
+    ...(peer.dynamicAsn !== undefined ? { dynamicAsn: peer.dynamicAsn } : {}),
+    peerAddress: peer.peerAddress,
+    peerPort: peer.peerPort,
+    ...(peer.sourceAddress !== undefined ? { sourceAddress: peer.sourceAddress } : {}),
+    holdTimeSec: peer.holdTime,
+    keepaliveSec: peer.keepaliveTime,
+    ...(peer.connectTime !== undefined ? { connectTimeSec: peer.connectTime } : {}),
+    ...(peer.routerId !== undefined ? { routerId: peer.routerId } : {}),
+    gracefulRestart: peer.enableGracefulRestart,
+    ...(options.passive !== undefined ? { passive: options.passive } : {}),
+  };
+}
+
+/**
+ * The capabilities of our OPEN: MP IPv4 and IPv6 unicast (as MetalLB), route refresh, enhanced route
+ * refresh when asked, 4-octet AS with our real AS, extended message, graceful restart when asked.
+ */
+export function capabilitiesFor(settings: PeerSettings): Capability[] {
+  const caps: Capability[] = [
+    { kind: 'multiprotocol', afi: AFI.ipv4, safi: SAFI.unicast },
+    { kind: 'multiprotocol', afi: AFI.ipv6, safi: SAFI.unicast },
+    { kind: 'routeRefresh' },
+  ];
+  if (settings.enhancedRouteRefresh === true) caps.push({ kind: 'enhancedRouteRefresh' });
+  caps.push({ kind: 'fourOctetAs', asn: settings.localAsn });
+  if (settings.extendedMessage !== false) caps.push({ kind: 'extendedMessage' });
+  if (settings.gracefulRestart === true) {
+    // RFC 4724 §3: restart time, and per family the Forwarding State bit (0x80): the routes we
+    // announce stay valid while we restart (MetalLB's FRR mode: `preserve-fw-state`).
+    caps.push({
+      kind: 'gracefulRestart',
+      restartFlags: 0,
+      restartTime: Math.min(4095, settings.gracefulRestartTimeSec ?? PEER_DEFAULTS.gracefulRestartTimeSec),
+      families: [
+        { afi: AFI.ipv4, safi: SAFI.unicast, flags: 0x80 },
+        { afi: AFI.ipv6, safi: SAFI.unicast, flags: 0x80 },
+      ],
+    });
+  }
+  return caps;
+}
+
+/** The FSM configuration for `settings`. */
+export function fsmConfigFor(settings: PeerSettings): FsmConfig {
+  return {
+    localAsn: settings.localAsn,
+    ...(settings.peerAsn !== undefined ? { peerAsn: settings.peerAsn } : {}),
+    ...(settings.dynamicAsn !== undefined ? { dynamicAsn: settings.dynamicAsn } : {}),
+    holdTimeSec: settings.holdTimeSec ?? PEER_DEFAULTS.holdTimeSec,
+    ...(settings.keepaliveSec !== undefined ? { keepaliveSec: settings.keepaliveSec } : {}),
+    passive: settings.passive === true,
+    connectTimeoutMs: (settings.connectTimeSec ?? PEER_DEFAULTS.connectTimeSec) * 1000,
+    backoff: { ...DEFAULT_BACKOFF, ...settings.backoff },
+    capabilities: capabilitiesFor(settings),
+  };
+}
+
+/** Problems with settings that make a session impossible (programmer or configuration errors). */
+export function validatePeerSettings(settings: PeerSettings): string[] {
+  const errors: string[] = [];
+  const asnOk = (n: number): boolean => Number.isInteger(n) && n > 0 && n <= 0xffffffff;
+  if (!settings.name) errors.push('name is empty');
+  if (!asnOk(settings.localAsn)) errors.push(`localAsn ${settings.localAsn} out of range`);
+  if (settings.peerAsn === undefined && settings.dynamicAsn === undefined) errors.push('peerAsn or dynamicAsn is required');
+  if (settings.peerAsn !== undefined && !asnOk(settings.peerAsn)) errors.push(`peerAsn ${settings.peerAsn} out of range`);
+  const hold = settings.holdTimeSec ?? PEER_DEFAULTS.holdTimeSec;
+  // RFC 4271 §4.2: the hold time is 0 or at least 3 seconds.
+  if (!Number.isInteger(hold) || hold < 0 || hold > 65535 || hold === 1 || hold === 2) errors.push(`holdTimeSec ${hold} must be 0 or 3..65535`);
+  const port = settings.peerPort ?? PEER_DEFAULTS.peerPort;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) errors.push(`peerPort ${port} out of range`);
+  return errors;
+}

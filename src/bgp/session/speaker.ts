@@ -1,0 +1,266 @@
+/**
+ * The BGP speaker: owns the sessions (one per configured peer) and at most one listener, matches
+ * incoming connections to peers, and reports events and status. A bad peer never disturbs another:
+ * each session handles its own connection errors, and listener callbacks are isolated.
+ *
+ * Incoming connections are matched by the remote address (and, for a peer with `sourceAddress`, the
+ * local address the connection reached). Anything else is refused: closed at once, logged as
+ * `connectionRefused` with the address, and counted.
+ */
+import { randomInt } from 'node:crypto';
+import { systemClock } from './clock.js';
+import type { Clock } from './clock.js';
+import { netTransport, normalizeAddress } from './net-transport.js';
+import type { Connection, Listener, Transport } from './transport.js';
+import { Session } from './session.js';
+import type { SessionEvents, SessionStatus } from './session.js';
+import { validatePeerSettings } from './settings.js';
+import type { PeerSettings } from './settings.js';
+import type { Advertisement } from './adj-rib-out.js';
+import { CeaseSubcode } from '../fsm/codes.js';
+import { createLogger } from '../../observe/log.js';
+import type { Logger } from '../../observe/log.js';
+import { canonicalIp } from '../../model/ip.js';
+
+/** Options of a speaker. Everything has a default; tests inject transport, clock, logger and random. */
+export interface SpeakerOptions {
+  /**
+   * Listen for peers' connections on `address` (default `::`, falling back to `0.0.0.0` where IPv6
+   * is unavailable) and `port` (default 179). Without it the speaker only dials.
+   */
+  readonly listen?: { readonly address?: string; readonly port?: number };
+  /** Our BGP Identifier for every session that does not set its own. */
+  readonly routerId?: string;
+  readonly transport?: Transport;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** A number in [0, 1), for the backoff jitter. */
+  readonly random?: () => number;
+  /** How long a close may wait for its NOTIFICATION to go out, ms; default 3000. */
+  readonly closeTimeoutMs?: number;
+}
+
+/** Events of a speaker; each carries the peer's `name` and its "IP:port" label `peer`. */
+export interface SpeakerEvents {
+  sessionUp: SessionEvents['sessionUp'] & PeerRef;
+  sessionDown: SessionEvents['sessionDown'] & PeerRef;
+  notificationReceived: SessionEvents['notificationReceived'] & PeerRef;
+  updateReceived: SessionEvents['updateReceived'] & PeerRef;
+  stateChange: SessionEvents['stateChange'] & PeerRef;
+  /** An incoming connection from an address that is not a configured peer. */
+  connectionRefused: { readonly remoteAddress: string; readonly remotePort: number; readonly localAddress: string };
+}
+
+export interface PeerRef {
+  readonly name: string;
+  readonly peer: string;
+}
+
+type Listeners = { [K in keyof SpeakerEvents]: Set<(payload: SpeakerEvents[K]) => void> };
+
+/** A BGP speaker with many peers. */
+export class Speaker {
+  readonly #sessions = new Map<string, Session>();
+  readonly #transport: Transport;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #random: () => number;
+  readonly #options: SpeakerOptions;
+  readonly #listeners: Listeners = {
+    sessionUp: new Set(),
+    sessionDown: new Set(),
+    notificationReceived: new Set(),
+    updateReceived: new Set(),
+    stateChange: new Set(),
+    connectionRefused: new Set(),
+  };
+  #listener: Listener | undefined;
+  #refused = 0;
+  #closed = false;
+
+  constructor(options: SpeakerOptions = {}) {
+    this.#options = options;
+    this.#transport = options.transport ?? netTransport;
+    this.#clock = options.clock ?? systemClock;
+    this.#logger = options.logger ?? createLogger();
+    this.#random = options.random ?? (() => randomInt(0, 0x100000000) / 0x100000000);
+  }
+
+  /** Binds the listener, when one is configured. Rejects when the address cannot be bound. */
+  async start(): Promise<void> {
+    const l = this.#options.listen;
+    if (!l || this.#listener) return;
+    const port = l.port ?? 179;
+    const onConnection = (c: Connection): void => this.#incoming(c);
+    if (l.address !== undefined) {
+      this.#listener = await this.#transport.listen({ host: l.address, port }, onConnection);
+    } else {
+      try {
+        this.#listener = await this.#transport.listen({ host: '::', port }, onConnection);
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL') throw e;
+        this.#listener = await this.#transport.listen({ host: '0.0.0.0', port }, onConnection);
+      }
+    }
+    this.#logger.info('listening', 'BGP listener started', { address: this.#listener.address, port: this.#listener.port });
+  }
+
+  /** The address and port the listener is bound to, once started. */
+  get listenAddress(): { readonly address: string; readonly port: number } | undefined {
+    return this.#listener ? { address: this.#listener.address, port: this.#listener.port } : undefined;
+  }
+
+  /** Connections refused because no peer matched. */
+  get refusedConnections(): number {
+    return this.#refused;
+  }
+
+  /** Subscribes to an event; returns the function that unsubscribes. */
+  on<K extends keyof SpeakerEvents>(event: K, fn: (payload: SpeakerEvents[K]) => void): () => void {
+    const set = this.#listeners[event] as Set<(payload: SpeakerEvents[K]) => void>;
+    set.add(fn);
+    return () => set.delete(fn);
+  }
+
+  #emit<K extends keyof SpeakerEvents>(event: K, payload: SpeakerEvents[K]): void {
+    for (const fn of this.#listeners[event] as Set<(payload: SpeakerEvents[K]) => void>) {
+      try {
+        fn(payload);
+      } catch (e) {
+        this.#logger.error('listenerError', 'event listener threw', { event, error: e as Error });
+      }
+    }
+  }
+
+  /** Adds a peer and starts its session. Throws on invalid settings or a duplicate name. */
+  addPeer(settings: PeerSettings): void {
+    if (this.#closed) throw new Error('speaker is closed');
+    const errors = validatePeerSettings(settings);
+    if (errors.length > 0) throw new RangeError(`peer ${settings.name}: ${errors.join('; ')}`);
+    if (this.#sessions.has(settings.name)) throw new Error(`peer ${settings.name} already exists`);
+    const ref = { name: settings.name };
+    const session: Session = new Session(settings, {
+      transport: this.#transport,
+      clock: this.#clock,
+      logger: this.#logger,
+      random: this.#random,
+      ...(this.#options.routerId !== undefined ? { defaultRouterId: this.#options.routerId } : {}),
+      ...(this.#options.closeTimeoutMs !== undefined ? { closeTimeoutMs: this.#options.closeTimeoutMs } : {}),
+      emit: (event, payload) => this.#emit(event, { ...payload, name: ref.name, peer: session.peerLabel } as never),
+    });
+    this.#sessions.set(settings.name, session);
+    session.start();
+  }
+
+  /**
+   * Applies new settings to a peer. Unchanged settings do nothing; otherwise the session is closed
+   * with Cease 6/6 (other configuration change, RFC 4486) and started again with the new settings,
+   * keeping its advertisements.
+   */
+  async updatePeer(settings: PeerSettings): Promise<void> {
+    const old = this.#sessions.get(settings.name);
+    if (!old) {
+      this.addPeer(settings);
+      return;
+    }
+    if (JSON.stringify(old.settings) === JSON.stringify(settings)) return;
+    const errors = validatePeerSettings(settings);
+    if (errors.length > 0) throw new RangeError(`peer ${settings.name}: ${errors.join('; ')}`);
+    const ads = old.advertisements;
+    this.#sessions.delete(settings.name);
+    await old.stop(CeaseSubcode.otherConfigChange);
+    this.addPeer(settings);
+    this.#sessions.get(settings.name)?.setAdvertisements(ads);
+  }
+
+  /** Removes a peer: Cease 6/3 (peer de-configured). Resolves when the NOTIFICATION went out. */
+  async removePeer(name: string): Promise<void> {
+    const s = this.#sessions.get(name);
+    if (!s) return;
+    this.#sessions.delete(name);
+    await s.stop(CeaseSubcode.peerDeconfigured);
+  }
+
+  /**
+   * Resets a peer's session: Cease 6/4 (administrative reset, with an optional RFC 9003 message),
+   * then connects again.
+   */
+  async resetPeer(name: string, message?: string): Promise<void> {
+    const s = this.#sessions.get(name);
+    if (!s) return;
+    await s.stop(CeaseSubcode.adminReset, message);
+    if (this.#sessions.get(name) === s) s.start();
+  }
+
+  /** Replaces the advertisements of a peer (see `Session.setAdvertisements`). */
+  setAdvertisements(name: string, ads: readonly Advertisement[]): void {
+    const s = this.#sessions.get(name);
+    if (!s) throw new Error(`no peer ${name}`);
+    s.setAdvertisements(ads);
+  }
+
+  /** Peer names. */
+  peers(): string[] {
+    return [...this.#sessions.keys()];
+  }
+
+  /** A snapshot of every session. */
+  status(): SessionStatus[] {
+    return [...this.#sessions.values()].map((s) => s.status());
+  }
+
+  /** A snapshot of one session. */
+  peerStatus(name: string): SessionStatus | undefined {
+    return this.#sessions.get(name)?.status();
+  }
+
+  /**
+   * Closes every session with Cease 6/2 (administrative shutdown, with an optional RFC 9003
+   * message) and the listener. Resolves when the NOTIFICATIONs went out, within the close timeout.
+   */
+  async close(message?: string): Promise<void> {
+    this.#closed = true;
+    const listener = this.#listener;
+    this.#listener = undefined;
+    const sessions = [...this.#sessions.values()];
+    this.#sessions.clear();
+    await Promise.all([...sessions.map((s) => s.stop(CeaseSubcode.adminShutdown, message)), listener?.close()]);
+  }
+
+  #incoming(conn: Connection): void {
+    try {
+      const session = this.#match(conn);
+      if (!session) {
+        this.#refused++;
+        this.#logger.warn('connectionRefused', 'connection from an address that is not a configured peer refused', {
+          remote: `${conn.remoteAddress}:${conn.remotePort}`,
+          local: `${conn.localAddress}:${conn.localPort}`,
+        });
+        conn.destroy();
+        this.#emit('connectionRefused', { remoteAddress: conn.remoteAddress, remotePort: conn.remotePort, localAddress: conn.localAddress });
+        return;
+      }
+      session.acceptConnection(conn);
+    } catch (e) {
+      this.#logger.error('listenerError', 'error handling an incoming connection', { error: e as Error });
+      conn.destroy();
+    }
+  }
+
+  #match(conn: Connection): Session | undefined {
+    const remote = normalizeAddress(conn.remoteAddress);
+    const local = normalizeAddress(conn.localAddress);
+    let fallback: Session | undefined;
+    for (const s of this.#sessions.values()) {
+      const st = s.settings;
+      if ((canonicalIp(st.peerAddress) ?? st.peerAddress) !== remote) continue;
+      if (st.sourceAddress !== undefined) {
+        if ((canonicalIp(st.sourceAddress) ?? st.sourceAddress) === local) return s;
+      } else {
+        fallback ??= s;
+      }
+    }
+    return fallback;
+  }
+}
