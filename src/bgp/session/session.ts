@@ -214,7 +214,10 @@ class Attempt {
 
   codecOptions(): CodecOptions {
     const n = this.fsm.connection?.negotiated;
-    return n ? { fourOctetAs: n.fourOctetAs, extendedMessage: n.extendedMessage } : NO_CODEC;
+    if (!n) return NO_CODEC;
+    // Both ends on this host's loopback (the no-root demo): 127/8 next hops are real local addresses.
+    const loopback = this.conn !== undefined && isLoopback(this.conn.localAddress) && isLoopback(this.conn.remoteAddress);
+    return { fourOctetAs: n.fourOctetAs, extendedMessage: n.extendedMessage, ...(loopback ? { loopbackNextHop: true } : {}) };
   }
 }
 
@@ -798,7 +801,7 @@ export class Session {
     const afi = family === 'ipv4' ? AFI.ipv4 : AFI.ipv6;
     const nextHop = (family === 'ipv4' ? this.#settings.nextHopIpv4 : this.#settings.nextHopIpv6) ?? conn.localAddress;
     let carried = n.families.some((f) => f.afi === afi && f.safi === SAFI.unicast);
-    if (carried && !usableNextHop(family, nextHop)) {
+    if (carried && !usableNextHop(family, nextHop) && !(isLoopback(nextHop) && isLoopback(conn.localAddress) && isLoopback(conn.remoteAddress))) {
       // RFC 4271 §6.3: the peer would ignore routes with this NEXT_HOP (0/8, 127/8, multicast).
       this.#log.error('invalidNextHop', 'the session address is not a valid next hop; no routes are sent', { nextHop });
       carried = false;
@@ -939,6 +942,12 @@ export class Session {
       ...(this.#lastNotificationReceived ? { lastNotificationReceived: this.#lastNotificationReceived } : {}),
     };
   }
+}
+
+/** Whether `address` is an IPv4 loopback address (127/8, RFC 1122 §3.2.1.3). */
+function isLoopback(address: string): boolean {
+  const ip = parseIp(address);
+  return ip !== undefined && ip.family === 'ipv4' && ip.value >> 24n === 127n;
 }
 
 /** Whether `address` can be a NEXT_HOP (RFC 4271 §6.3: not 0/8, 127/8 or class D/E for IPv4). */

@@ -218,7 +218,7 @@ function decodeKnown(code: number, v: BufferReader, raw: () => Uint8Array, opts:
       const nextHop = formatIpv4Bytes(v.buf, v.pos);
       // RFC 4271 §6.3 / RFC 7606 §7.3: a NEXT_HOP that cannot be a host (0/8, 127/8, multicast and
       // the reserved 240/4 including broadcast) is invalid; the route is ignored, no reset.
-      if (first === 0 || first === 127 || first >= 224) return bgpError('BGP_ERR_INVALID_NEXT_HOP', `NEXT_HOP ${nextHop}`, raw());
+      if (first === 0 || (first === 127 && opts.loopbackNextHop !== true) || first >= 224) return bgpError('BGP_ERR_INVALID_NEXT_HOP', `NEXT_HOP ${nextHop}`, raw());
       return { kind: 'nextHop', nextHop };
     }
     case T.MULTI_EXIT_DISC.code:
@@ -493,7 +493,7 @@ function encodeValue(w: BufferWriter, a: PathAttribute, opts: CodecOptions): voi
     case 'nextHop': {
       const v = parseIpv4(a.nextHop);
       // RFC 4271 §6.3: the decoder refuses these as NEXT_HOP, so the encoder does too.
-      if (v < 0 || v >>> 24 === 0 || v >>> 24 === 127 || v >>> 24 >= 224) throw new RangeError(`NEXT_HOP: bad address ${a.nextHop}`);
+      if (v < 0 || v >>> 24 === 0 || (v >>> 24 === 127 && opts.loopbackNextHop !== true) || v >>> 24 >= 224) throw new RangeError(`NEXT_HOP: bad address ${a.nextHop}`);
       w.u32(v);
       return;
     }

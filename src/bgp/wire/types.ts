@@ -190,6 +190,12 @@ export interface BgpError {
 export interface CodecOptions {
   readonly fourOctetAs: boolean;
   readonly extendedMessage: boolean;
+  /**
+   * Both ends of the session are loopback addresses of one host (127/8), as in the loopback demo: a
+   * 127/8 NEXT_HOP then names a real local address and is sent and accepted. Absent or false: RFC 4271
+   * §6.3 applies and 127/8 is an invalid NEXT_HOP.
+   */
+  readonly loopbackNextHop?: boolean;
 }
 
 /**
