@@ -5,6 +5,7 @@
 const USAGE = `usage: metallb-ts <command> [options]
 
 commands:
+  run                          the speaker of one node, on plain manifests (standalone mode)
   demo                         the seed's scenario on loopback (what \`npm start\` runs)
   version                      print the version
 `;
@@ -21,6 +22,14 @@ export async function main(argv: readonly string[]): Promise<number> {
       };
       process.stdout.write(`metallb-ts ${pkg.version}\n`);
       return 0;
+    }
+    case 'run': {
+      const { runCommand } = await import('./run-command.js');
+      return runCommand(argv.slice(1));
+    }
+    case 'demo': {
+      const { demoCommand } = await import('./demo-command.js');
+      return demoCommand(argv.slice(1));
     }
     case undefined:
     case 'help':

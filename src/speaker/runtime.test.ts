@@ -339,20 +339,4 @@ describe('SpeakerRuntime', () => {
     assert.deepEqual(events(logs), ['nodeNotFound', 'peerRemoved', 'serviceWithdrawn']);
     assert.equal(logs[2]?.['reason'], 'nodeNotFound');
   });
-
-  test('session events log as MetalLB does, for known peers only', () => {
-    const { rt, logs } = setup();
-    rt.apply(snapshot());
-    logs.length = 0;
-    rt.sessionUp('peer1', { localAddress: '127.0.0.116' });
-    rt.sessionDown('peer1', { reason: 'holdTimerExpired' });
-    rt.sessionUp('unknown');
-    assert.deepEqual(
-      logs.map((l) => [l['event'], l['level'], l['msg'], l['peer'], l['localASN'], l['peerASN']]),
-      [
-        ['sessionUp', 'info', 'BGP session established', '127.0.0.1:1179', 64512, 64512],
-        ['sessionDown', 'warn', 'BGP session down', '127.0.0.1:1179', 64512, 64512],
-      ],
-    );
-  });
 });

@@ -15,7 +15,8 @@
  *   and the failure is logged as MetalLB does (`failed to parse the configuration`).
  * - Allocation is deterministic, so every node reading the same manifests agrees on every IP.
  *
- * The speaker is reached through `SpeakerPort`, so tests drive the runtime with a fake one.
+ * The speaker is reached through `SpeakerPort`, so tests drive the runtime with a fake one. The
+ * sessions log their own `sessionUp` / `sessionDown` (src/bgp/session), in the same shape.
  */
 import type { Config, ConfigIssue } from '../config/types.js';
 import type { EndpointSlice, Node, Service } from '../model/kubernetes.js';
@@ -354,33 +355,6 @@ export class SpeakerRuntime {
     this.lastGood = snapshot;
     this.plan = plan;
     return { applied: true, plan };
-  }
-
-  /** Logs a session that reached Established (MetalLB: `sessionUp`, "BGP session established"). */
-  sessionUp(name: string, details: { readonly localAddress?: string; readonly peerAsn?: number } = {}): void {
-    const s = this.sessions.get(name)?.settings;
-    if (!s) return;
-    this.log.info('sessionUp', 'BGP session established', {
-      localASN: s.myAsn,
-      localAddress: details.localAddress,
-      peer: `${s.peerAddress}:${s.peerPort}`,
-      peerASN: details.peerAsn ?? s.peerAsn,
-      peerName: name,
-    });
-  }
-
-  /** Logs a session that left Established (MetalLB: `sessionDown`, "BGP session down"). */
-  sessionDown(name: string, details: { readonly reason?: string; readonly error?: string } = {}): void {
-    const s = this.sessions.get(name)?.settings;
-    if (!s) return;
-    this.log.warn('sessionDown', 'BGP session down', {
-      error: details.error,
-      localASN: s.myAsn,
-      peer: `${s.peerAddress}:${s.peerPort}`,
-      peerASN: s.peerAsn,
-      peerName: name,
-      reason: details.reason,
-    });
   }
 
   private logAnnounced(s: AnnouncedService): void {

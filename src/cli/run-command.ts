@@ -1,0 +1,118 @@
+/**
+ * `metallb-ts run`: the speaker of one node in standalone mode, on plain manifest files. Wiring only:
+ * manifests → snapshot → runtime → BGP speaker, a watcher that re-applies on every change, and a clean
+ * shutdown on SIGTERM/SIGINT (every session closed with a Cease, exit within 2 s).
+ */
+import { createLogger, type Logger } from '../observe/log.js';
+import { watchManifests } from '../sources/manifests/watch.js';
+import { EXIT_USAGE, UsageError, hostPortFlag, logLevelFlag, parseFlags, reportUsageError, requireFlag } from './flags.js';
+
+export const RUN_USAGE = `usage: metallb-ts run --node NAME --manifests PATH [--manifests PATH...]
+                      [--log-level all|debug|info|warn|error|none] [--listen ADDR:PORT | --no-listen]
+
+Runs the speaker of node NAME from plain manifests (any mix of the MetalLB ConfigMap or CRDs, Secrets,
+Nodes, Services and EndpointSlices, in files or folders), re-planning on every change. The node's own
+address comes from its Node object (InternalIP); a peer without sourceAddress is dialled from it.
+
+  --node NAME          this node (its Node object must be in the manifests)
+  --manifests PATH     a file or folder of manifests; repeat for more
+  --log-level LEVEL    all, debug, info (default), warn, error or none
+  --listen ADDR:PORT   also accept connections from configured peers on ADDR:PORT
+  --no-listen          only dial out, as MetalLB does (the default)
+`;
+
+const FLAGS = {
+  node: { type: 'string' },
+  manifests: { type: 'string', multiple: true },
+  'log-level': { type: 'string' },
+  listen: { type: 'string' },
+  'no-listen': { type: 'boolean' },
+  help: { type: 'boolean' },
+} as const;
+
+/** Parsed `run` flags. */
+export interface RunFlags {
+  readonly node: string;
+  readonly manifests: readonly string[];
+  readonly logLevel: ReturnType<typeof logLevelFlag>;
+  readonly listen?: { readonly host: string; readonly port: number };
+}
+
+/** Parses and checks `run`'s flags; throws a UsageError naming the flag. */
+export function parseRunFlags(argv: readonly string[]): RunFlags | 'help' {
+  const v = parseFlags(argv, FLAGS);
+  if (v.help) return 'help';
+  const node = requireFlag(v.node, '--node');
+  const manifests = v.manifests ?? [];
+  if (manifests.length === 0) throw new UsageError('--manifests', '--manifests is required (a file or folder)');
+  if (manifests.some((m) => m.trim() === '')) throw new UsageError('--manifests', '--manifests needs a path');
+  if (v.listen !== undefined && v['no-listen']) throw new UsageError('--listen', '--listen and --no-listen exclude each other');
+  const logLevel = logLevelFlag(v['log-level']);
+  const listen = v.listen !== undefined ? hostPortFlag(v.listen, '--listen') : undefined;
+  return { node, manifests, logLevel, ...(listen ? { listen } : {}) };
+}
+
+/** Runs `metallb-ts run` until SIGTERM/SIGINT; resolves to the exit code. */
+export async function runCommand(argv: readonly string[]): Promise<number> {
+  let flags: RunFlags | 'help';
+  try {
+    flags = parseRunFlags(argv);
+  } catch (err) {
+    if (err instanceof UsageError) return reportUsageError('run', err, RUN_USAGE);
+    throw err;
+  }
+  if (flags === 'help') {
+    process.stdout.write(RUN_USAGE);
+    return 0;
+  }
+  const logger = createLogger({ level: flags.logLevel });
+  const { startNodeSpeaker } = await import('../speaker/node-speaker.js');
+  const speaker = await startNodeSpeaker({
+    node: flags.node,
+    manifests: flags.manifests,
+    logger,
+    ...(flags.listen ? { listen: flags.listen } : {}),
+  });
+  const watcher = watchManifests(flags.manifests, () => speaker.reload(), { debounceMs: 50 });
+  return await waitForSignal(logger, async () => {
+    watcher.close();
+    await speaker.close();
+  });
+}
+
+/**
+ * Resolves with exit code 0 once SIGTERM or SIGINT arrived and `shutdown` finished; if shutdown takes
+ * longer than 1.8 s the process exits anyway (MetalLB's speaker has a 2 s termination grace period).
+ */
+function waitForSignal(logger: Logger, shutdown: () => Promise<void>): Promise<number> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) return;
+      stopping = true;
+      logger.info('shutdown', 'received signal, closing BGP sessions', { signal });
+      const hard = setTimeout(() => {
+        logger.error('shutdown', 'sessions did not close in time, exiting');
+        process.exit(1);
+      }, 1800);
+      hard.unref();
+      shutdown().then(
+        () => {
+          clearTimeout(hard);
+          process.off('SIGTERM', onSignal);
+          process.off('SIGINT', onSignal);
+          resolve(0);
+        },
+        (err: unknown) => {
+          logger.error('shutdown', 'failed to close cleanly', { error: err instanceof Error ? err.message : String(err) });
+          clearTimeout(hard);
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
+
+export { EXIT_USAGE };
