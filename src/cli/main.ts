@@ -7,6 +7,8 @@ const USAGE = `usage: metallb-ts <command> [options]
 commands:
   run                          the speaker of one node, on plain manifests (standalone mode)
   demo                         the seed's scenario on loopback (what \`npm start\` runs)
+  status [peers|peer ADDRESS|routes|services]
+                               the state of a running \`run\` (BGP peers, routes, services)
   version                      print the version
 `;
 
@@ -26,6 +28,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     case 'run': {
       const { runCommand } = await import('./run-command.js');
       return runCommand(argv.slice(1));
+    }
+    case 'status': {
+      const { statusCommand } = await import('./status-command.js');
+      return statusCommand(argv.slice(1));
     }
     case 'demo': {
       const { demoCommand } = await import('./demo-command.js');

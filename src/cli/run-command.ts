@@ -9,6 +9,7 @@ import { EXIT_USAGE, UsageError, hostPortFlag, logLevelFlag, parseFlags, reportU
 
 export const RUN_USAGE = `usage: metallb-ts run --node NAME --manifests PATH [--manifests PATH...]
                       [--log-level all|debug|info|warn|error|none] [--listen ADDR:PORT | --no-listen]
+                      [--metrics-addr ADDR:PORT|off] [--status-addr ADDR:PORT|off]
 
 Runs the speaker of node NAME from plain manifests (any mix of the MetalLB ConfigMap or CRDs, Secrets,
 Nodes, Services and EndpointSlices, in files or folders), re-planning on every change. The node's own
@@ -19,7 +20,17 @@ address comes from its Node object (InternalIP); a peer without sourceAddress is
   --log-level LEVEL    all, debug, info (default), warn, error or none
   --listen ADDR:PORT   also accept connections from configured peers on ADDR:PORT
   --no-listen          only dial out, as MetalLB does (the default)
+  --metrics-addr ADDR:PORT
+                       serve /metrics, /livez and /readyz here (default :7472, as MetalLB; '' or off: none)
+  --status-addr ADDR:PORT
+                       serve the status documents \`metallb-ts status\` reads (default 127.0.0.1:7473;
+                       '' or off: none)
 `;
+
+/** MetalLB's metrics port, on every address. */
+export const DEFAULT_METRICS_ADDR = ':7472';
+/** The status endpoint: loopback only, it is for `metallb-ts status` on the same host. */
+export const DEFAULT_STATUS_ADDR = '127.0.0.1:7473';
 
 const FLAGS = {
   node: { type: 'string' },
@@ -27,6 +38,8 @@ const FLAGS = {
   'log-level': { type: 'string' },
   listen: { type: 'string' },
   'no-listen': { type: 'boolean' },
+  'metrics-addr': { type: 'string' },
+  'status-addr': { type: 'string' },
   help: { type: 'boolean' },
 } as const;
 
@@ -36,6 +49,17 @@ export interface RunFlags {
   readonly manifests: readonly string[];
   readonly logLevel: ReturnType<typeof logLevelFlag>;
   readonly listen?: { readonly host: string; readonly port: number };
+  /** Where to serve metrics and health; absent: nowhere. */
+  readonly metricsAddr?: { readonly host: string; readonly port: number };
+  /** Where to serve the status documents; absent: nowhere. */
+  readonly statusAddr?: { readonly host: string; readonly port: number };
+}
+
+/** An address flag that `''` or `off` turns off. */
+function optionalAddr(value: string | undefined, fallback: string, flag: string): { host: string; port: number } | undefined {
+  const v = value ?? fallback;
+  if (v === '' || v === 'off') return undefined;
+  return hostPortFlag(v, flag);
 }
 
 /** Parses and checks `run`'s flags; throws a UsageError naming the flag. */
@@ -49,7 +73,16 @@ export function parseRunFlags(argv: readonly string[]): RunFlags | 'help' {
   if (v.listen !== undefined && v['no-listen']) throw new UsageError('--listen', '--listen and --no-listen exclude each other');
   const logLevel = logLevelFlag(v['log-level']);
   const listen = v.listen !== undefined ? hostPortFlag(v.listen, '--listen') : undefined;
-  return { node, manifests, logLevel, ...(listen ? { listen } : {}) };
+  const metricsAddr = optionalAddr(v['metrics-addr'], DEFAULT_METRICS_ADDR, '--metrics-addr');
+  const statusAddr = optionalAddr(v['status-addr'], DEFAULT_STATUS_ADDR, '--status-addr');
+  return {
+    node,
+    manifests,
+    logLevel,
+    ...(listen ? { listen } : {}),
+    ...(metricsAddr ? { metricsAddr } : {}),
+    ...(statusAddr ? { statusAddr } : {}),
+  };
 }
 
 /** Runs `metallb-ts run` until SIGTERM/SIGINT; resolves to the exit code. */
@@ -67,16 +100,20 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
   const logger = createLogger({ level: flags.logLevel });
   const { startNodeSpeaker } = await import('../speaker/node-speaker.js');
+  const { startOperations } = await import('./operations-wiring.js');
+  const ops = await startOperations(flags.node, logger, flags.metricsAddr, flags.statusAddr);
   const speaker = await startNodeSpeaker({
     node: flags.node,
     manifests: flags.manifests,
     logger,
     ...(flags.listen ? { listen: flags.listen } : {}),
+    onReload: (report) => ops.onReload(report),
   });
+  ops.attach(speaker);
   const watcher = watchManifests(flags.manifests, () => speaker.reload(), { debounceMs: 50 });
   return await waitForSignal(logger, async () => {
     watcher.close();
-    await speaker.close();
+    await Promise.all([speaker.close(), ops.close()]);
   });
 }
 

@@ -15,6 +15,21 @@ export interface NodeSpeakerOptions {
   readonly logger: Logger;
   /** Also accept peers' connections here. */
   readonly listen?: { readonly host: string; readonly port: number };
+  /** Called after every reload (for metrics): whether it applied, and the UPDATEs it caused. */
+  readonly onReload?: (report: ReloadReport) => void;
+}
+
+/** What one reload did (for the k8s-client metrics and the change-to-UPDATE latency). */
+export interface ReloadReport {
+  /** The manifests were read, valid, and applied. */
+  readonly ok: boolean;
+  /** Seconds from the reload being asked for to the manifests being applied. */
+  readonly seconds: number;
+  /**
+   * Sessions that wrote UPDATEs while the snapshot was applied ("IP:PORT" labels), with the seconds
+   * from the reload being asked for to those UPDATEs being handed to the socket.
+   */
+  readonly updates: readonly { readonly peer: string; readonly seconds: number }[];
 }
 
 export interface NodeSpeaker {
@@ -40,19 +55,36 @@ export async function startNodeSpeaker(options: NodeSpeakerOptions): Promise<Nod
   let running: Promise<void> | undefined;
   let again = false;
   let closed = false;
+  /** When the reload now pending (or running) was first asked for, ms (monotonic). */
+  let requestedAt = performance.now();
+  const updateCounts = (): Map<string, number> => new Map(speaker.status().map((x) => [x.peer, x.counters.messagesSent.update]));
   const once = async (): Promise<void> => {
+    const asked = requestedAt;
+    let ok = false;
+    const updates: { peer: string; seconds: number }[] = [];
     try {
       const snapshot = await loadSnapshot(options.manifests);
-      if (!closed) runtime.apply(snapshot);
+      if (!closed) {
+        const before = updateCounts();
+        ok = runtime.apply(snapshot).applied;
+        const after = performance.now();
+        for (const [peer, n] of updateCounts()) {
+          const was = before.get(peer);
+          if (was !== undefined && n > was) updates.push({ peer, seconds: (after - asked) / 1000 });
+        }
+      }
     } catch (err) {
       logger.error('reloadFailed', 'failed to apply the manifests', { error: err instanceof Error ? err.message : String(err) });
     }
+    if (!closed) options.onReload?.({ ok, seconds: (performance.now() - asked) / 1000, updates });
   };
   const reload = (): Promise<void> => {
     if (running) {
+      if (!again) requestedAt = performance.now();
       again = true;
       return running;
     }
+    requestedAt = performance.now();
     running = (async () => {
       do {
         again = false;
