@@ -57,6 +57,7 @@ export function sessionStatus(partial: Partial<SessionStatus> = {}): SessionStat
     fourOctetAs: true,
     extendedMessage: false,
     counters: counters({ messagesSent: counts({ open: 1, update: 3, keepalive: 4 }), messagesReceived: counts({ open: 1, keepalive: 5 }) }),
+    prefixesDesired: 2,
     prefixesAdvertised: 2,
     prefixesNotSent: 0,
     pendingBytes: 0,
