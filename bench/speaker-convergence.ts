@@ -21,7 +21,7 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Lab, labUnavailable, sleep, waitUntil } from '../test/interop/lab/lab.js';
 import { VtyClient } from '../test/interop/lab/vty.js';
-import { SERVICE_IP, serviceManifests, startSeedTopology } from '../test/interop/lab/seed-topology.js';
+import { SERVICE_IP, manifestList, serviceManifests, serviceObjects, startSeedTopology } from '../test/interop/lab/seed-topology.js';
 import type { SeedTopology } from '../test/interop/lab/seed-topology.js';
 
 /** The seed's ConfigMap with a second pool for the benchmark's services (198.18.0.0/15, RFC 2544). */
@@ -159,13 +159,13 @@ interface SummaryJson {
 async function measureScale(count: number): Promise<ScaleResult> {
   const lab = Lab.create();
   try {
-    const parts: string[] = [];
-    for (let i = 0; i < count; i++) parts.push(serviceManifests({ namespace: 'bench', name: `svc-${i}`, ip: benchIp(i), endpointNodes: ['node-116', 'node-117'] }, i));
-    const text = parts.join('');
+    const objects: object[] = [];
+    for (let i = 0; i < count; i++) objects.push(...serviceObjects({ namespace: 'bench', name: `svc-${i}`, ip: benchIp(i), endpointNodes: ['node-116', 'node-117'] }, i));
+    const text = manifestList(objects);
     const topo: SeedTopology = await startSeedTopology(lab, {
       client: false,
       startSpeakers: false,
-      extraManifests: { '00-config.yaml': BENCH_CONFIGMAP, '20-services.yaml': text },
+      extraManifests: { '00-config.yaml': BENCH_CONFIGMAP, '20-services.json': text },
     });
     const want = count + 1; // and argocd-server
     const vty = await VtyClient.connect(topo.frr.bgpdVty);

@@ -85,6 +85,20 @@ export interface ServiceSpec {
  * ready endpoint per node in `endpointNodes`, as JSON documents (valid YAML, quick to parse).
  */
 export function serviceManifests(s: ServiceSpec, index = 0): string {
+  const [service, slice] = serviceObjects(s, index);
+  return `---\n${JSON.stringify(service)}\n---\n${JSON.stringify(slice)}\n`;
+}
+
+/**
+ * Many objects as one JSON `kind: List` (what `kubectl get -o json` writes); the manifest reader
+ * parses a JSON file with JSON.parse, so thousands of services load in milliseconds.
+ */
+export function manifestList(objects: readonly object[]): string {
+  return JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects });
+}
+
+/** The Service and EndpointSlice objects of `serviceManifests`. */
+export function serviceObjects(s: ServiceSpec, index = 0): [object, object] {
   const service = {
     apiVersion: 'v1',
     kind: 'Service',
@@ -115,7 +129,7 @@ export function serviceManifests(s: ServiceSpec, index = 0): string {
       nodeName: node,
     })),
   };
-  return `---\n${JSON.stringify(service)}\n---\n${JSON.stringify(slice)}\n`;
+  return [service, slice];
 }
 
 /** The seed's `argocd/argocd-server` Service (on 10.10.10.12) with endpoints on `nodes`. */
