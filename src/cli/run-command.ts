@@ -110,7 +110,10 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     onReload: (report) => ops.onReload(report),
   });
   ops.attach(speaker);
-  const watcher = watchManifests(flags.manifests, () => speaker.reload(), { debounceMs: 50 });
+  // 10 ms of quiet: enough to coalesce the events of one save (an atomic rename is one event), short
+  // enough not to dominate the change-to-route latency (bench/speaker-convergence.ts). A reload that
+  // catches a half-written file keeps the last good state, and the write's next event reloads again.
+  const watcher = watchManifests(flags.manifests, () => speaker.reload(), { debounceMs: 10 });
   return await waitForSignal(logger, async () => {
     watcher.close();
     await Promise.all([speaker.close(), ops.close()]);
