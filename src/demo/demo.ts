@@ -118,11 +118,15 @@ export async function startDemo(options: DemoOptions): Promise<DemoHandle> {
 
   const children: ChildHandle[] = [];
   const manifestArgs = options.manifests.flatMap((m) => ['--manifests', m]);
-  for (const node of topology.nodes) {
+  for (const [i, node] of topology.nodes.entries()) {
+    // All speakers share this host: the first keeps the status endpoint `metallb-ts status` reads by
+    // default (metrics on loopback), the others get ports the system picks (their `opsListening` log
+    // line says which).
+    const opsArgs = i === 0 ? ['--metrics-addr', '127.0.0.1:7472'] : ['--metrics-addr', '127.0.0.1:0', '--status-addr', '127.0.0.1:0'];
     const child = startChild(
       node,
       process.execPath,
-      [METALLB_TS_BIN, 'run', '--node', node, ...manifestArgs, '--log-level', options.logLevel ?? 'info'],
+      [METALLB_TS_BIN, 'run', '--node', node, ...manifestArgs, '--log-level', options.logLevel ?? 'info', ...opsArgs],
       { onLine: (_stream, line) => write(line) },
     );
     children.push(child);
