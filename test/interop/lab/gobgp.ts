@@ -89,7 +89,9 @@ export class Gobgp {
   /** The session state of one neighbor (`established`, `active`, ...). */
   async neighborState(address: string): Promise<string | undefined> {
     const n = (await this.neighbors()).find((x) => x.conf?.neighbor_address === address);
-    return n?.state?.session_state;
+    const state = n?.state?.session_state;
+    // gobgp 3.x prints the protobuf enum as a number (apipb.PeerState_SessionState).
+    return typeof state === 'number' ? GOBGP_SESSION_STATES[state] : state;
   }
 
   async waitEstablished(address: string, timeoutMs = 20_000): Promise<void> {
@@ -101,6 +103,9 @@ export class Gobgp {
     await this.cli(['global', 'rib', '-a', prefix.includes(':') ? 'ipv6' : 'ipv4', 'add', prefix, ...attrs]);
   }
 }
+
+/** apipb.PeerState.SessionState by number. */
+const GOBGP_SESSION_STATES: Readonly<Record<number, string>> = { 0: 'unknown', 1: 'idle', 2: 'connect', 3: 'active', 4: 'opensent', 5: 'openconfirm', 6: 'established' };
 
 /** One path in `gobgp global rib -j`. */
 export interface GobgpPath {
@@ -120,7 +125,7 @@ export interface GobgpAttr {
 export interface GobgpNeighborJson {
   readonly conf?: { readonly neighbor_address?: string; readonly peer_asn?: number };
   readonly state?: {
-    readonly session_state?: string;
+    readonly session_state?: string | number;
     readonly messages?: { readonly received?: { readonly update?: number; readonly notification?: number } };
   };
 }
