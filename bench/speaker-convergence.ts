@@ -21,39 +21,8 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Lab, labUnavailable, sleep, waitUntil } from '../test/interop/lab/lab.js';
 import { VtyClient } from '../test/interop/lab/vty.js';
-import { SERVICE_IP, manifestList, serviceManifests, serviceObjects, startSeedTopology } from '../test/interop/lab/seed-topology.js';
+import { SEED_CONFIGMAP_WITH_BENCH_POOL, SERVICE_IP, benchIp, manifestList, serviceManifests, serviceObjects, startSeedTopology } from '../test/interop/lab/seed-topology.js';
 import type { SeedTopology } from '../test/interop/lab/seed-topology.js';
-
-/** The seed's ConfigMap with a second pool for the benchmark's services (198.18.0.0/15, RFC 2544). */
-const BENCH_CONFIGMAP = `apiVersion: v1
-kind: ConfigMap
-metadata:
-  namespace: metallb-system
-  name: config
-data:
-  config: |
-    peers:
-    - peer-address: 10.10.10.1
-      peer-asn: 64512
-      my-asn: 64512
-    address-pools:
-    - name: default
-      protocol: bgp
-      addresses:
-      - 10.10.10.10-10.10.10.98
-      avoid-buggy-ips: true
-    - name: bench
-      protocol: bgp
-      auto-assign: false
-      addresses:
-      - 198.18.0.0/15
-`;
-
-/** The i-th benchmark service IP: 198.18.0.1, 198.18.0.2, ... (never a .0 or .255). */
-function benchIp(i: number): string {
-  const n = Math.floor(i / 254) * 256 + (i % 254) + 1;
-  return `198.${18 + (n >> 16)}.${(n >> 8) & 0xff}.${n & 0xff}`;
-}
 
 function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return NaN;
@@ -92,7 +61,7 @@ interface BgpPrefixJson {
 async function measureChanges(changes: number): Promise<LatencyResult> {
   const lab = Lab.create();
   try {
-    const topo = await startSeedTopology(lab, { client: false, extraManifests: { '00-config.yaml': BENCH_CONFIGMAP } });
+    const topo = await startSeedTopology(lab, { client: false, extraManifests: { '00-config.yaml': SEED_CONFIGMAP_WITH_BENCH_POOL } });
     await topo.waitEstablished(30_000);
     await topo.waitRoute(`${SERVICE_IP}/32`, topo.nodes.map((n) => n.address), 30_000);
     const vty = await VtyClient.connect(topo.frr.bgpdVty);
@@ -165,7 +134,7 @@ async function measureScale(count: number): Promise<ScaleResult> {
     const topo: SeedTopology = await startSeedTopology(lab, {
       client: false,
       startSpeakers: false,
-      extraManifests: { '00-config.yaml': BENCH_CONFIGMAP, '20-services.json': text },
+      extraManifests: { '00-config.yaml': SEED_CONFIGMAP_WITH_BENCH_POOL, '20-services.json': text },
     });
     const want = count + 1; // and argocd-server
     const vty = await VtyClient.connect(topo.frr.bgpdVty);
