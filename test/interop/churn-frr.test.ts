@@ -86,7 +86,15 @@ test('1 000 services added and removed by manifest rewrites: one connection per 
   }
   topo.removeManifest(FILE);
   await waitPrefixes(1, 'after removing');
-  const end = await vty.json<{ routes?: Record<string, unknown[]> }>('show bgp ipv4 unicast json');
+  // pfxRcd counts as soon as a withdrawal is read; bgpd drops the table entries in its work queue a
+  // moment later, so the table is waited for too.
+  const end = await waitUntil(
+    async () => {
+      const j = await vty.json<{ routes?: Record<string, unknown[]> }>('show bgp ipv4 unicast json');
+      return Object.keys(j.routes ?? {}).length === 1 ? j : undefined;
+    },
+    { timeoutMs: 10_000, intervalMs: 100, what: 'FRR table down to one prefix' },
+  );
   assert.deepEqual(Object.keys(end.routes ?? {}), [`${SERVICE_IP}/32`], 'only argocd-server is left');
   assert.equal(end.routes?.[`${SERVICE_IP}/32`]?.length, 2);
   await checkConnections('at the end');
