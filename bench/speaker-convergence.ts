@@ -13,47 +13,17 @@
  * 3-4 s (FRR-reload debounce) and Cilium's 100 ms reconcile rate limit
  * (shared/reference/peers.md, "MetalLB-FRR advertisement delay" and "Cilium").
  *
- *   node dist/bench/speaker-convergence.js [--changes 100] [--services 10000] [--no-write]
+ *   node dist/bench/speaker-convergence.js [--changes 100] [--services 10000] [--scale-runs 3]
+ *                                          [--only changes|scale] [--no-write]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Lab, labUnavailable, sleep, waitUntil } from '../test/interop/lab/lab.js';
 import { VtyClient } from '../test/interop/lab/vty.js';
-import { SERVICE_IP, manifestList, serviceManifests, serviceObjects, startSeedTopology } from '../test/interop/lab/seed-topology.js';
+import { SEED_CONFIGMAP_WITH_BENCH_POOL, SERVICE_IP, benchIp, manifestList, serviceManifests, serviceObjects, startSeedTopology } from '../test/interop/lab/seed-topology.js';
 import type { SeedTopology } from '../test/interop/lab/seed-topology.js';
-
-/** The seed's ConfigMap with a second pool for the benchmark's services (198.18.0.0/15, RFC 2544). */
-const BENCH_CONFIGMAP = `apiVersion: v1
-kind: ConfigMap
-metadata:
-  namespace: metallb-system
-  name: config
-data:
-  config: |
-    peers:
-    - peer-address: 10.10.10.1
-      peer-asn: 64512
-      my-asn: 64512
-    address-pools:
-    - name: default
-      protocol: bgp
-      addresses:
-      - 10.10.10.10-10.10.10.98
-      avoid-buggy-ips: true
-    - name: bench
-      protocol: bgp
-      auto-assign: false
-      addresses:
-      - 198.18.0.0/15
-`;
-
-/** The i-th benchmark service IP: 198.18.0.1, 198.18.0.2, ... (never a .0 or .255). */
-function benchIp(i: number): string {
-  const n = Math.floor(i / 254) * 256 + (i % 254) + 1;
-  return `198.${18 + (n >> 16)}.${(n >> 8) & 0xff}.${n & 0xff}`;
-}
 
 function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return NaN;
@@ -92,7 +62,7 @@ interface BgpPrefixJson {
 async function measureChanges(changes: number): Promise<LatencyResult> {
   const lab = Lab.create();
   try {
-    const topo = await startSeedTopology(lab, { client: false, extraManifests: { '00-config.yaml': BENCH_CONFIGMAP } });
+    const topo = await startSeedTopology(lab, { client: false, extraManifests: { '00-config.yaml': SEED_CONFIGMAP_WITH_BENCH_POOL } });
     await topo.waitEstablished(30_000);
     await topo.waitRoute(`${SERVICE_IP}/32`, topo.nodes.map((n) => n.address), 30_000);
     const vty = await VtyClient.connect(topo.frr.bgpdVty);
@@ -165,7 +135,7 @@ async function measureScale(count: number): Promise<ScaleResult> {
     const topo: SeedTopology = await startSeedTopology(lab, {
       client: false,
       startSpeakers: false,
-      extraManifests: { '00-config.yaml': BENCH_CONFIGMAP, '20-services.json': text },
+      extraManifests: { '00-config.yaml': SEED_CONFIGMAP_WITH_BENCH_POOL, '20-services.json': text },
     });
     const want = count + 1; // and argocd-server
     const vty = await VtyClient.connect(topo.frr.bgpdVty);
@@ -221,12 +191,14 @@ function frrVersion(): string {
   }
 }
 
-function report(lat: LatencyResult | undefined, scale: ScaleResult | undefined, changes: number): string {
+function report(lat: LatencyResult | undefined, scales: readonly ScaleResult[], changes: number, load: { readonly start: number[]; readonly end: number[] }): string {
+  const scale = [...scales].sort((a, b) => a.allMs - b.allMs)[Math.floor((scales.length - 1) / 2)];
   const l: string[] = [];
   l.push('# Speaker convergence against FRR');
   l.push('');
   l.push(`Measured ${new Date().toISOString()} by \`npm run bench:convergence\` (bench/speaker-convergence.ts) on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} CPUs), Node.js ${process.version}, FRR ${frrVersion()}.`);
   l.push('Topology: the seed scenario in network namespaces (test/interop/lab/seed-topology.ts): FRR (AS 64512, `maximum-paths ibgp 8`) in a router namespace, two node namespaces each running `bin/metallb-ts run --node NAME --manifests DIR` (log level info) on the same folder.');
+  l.push(`Load average (1/5/15 min) at start ${load.start.map((x) => x.toFixed(2)).join(' / ')}, at end ${load.end.map((x) => x.toFixed(2)).join(' / ')}: other sessions share this machine, so these are figures under load.`);
   l.push('');
   if (lat) {
     l.push(`## Manifest change to prefix in FRR's BGP table (${changes} changes)`);
@@ -252,6 +224,8 @@ function report(lat: LatencyResult | undefined, scale: ScaleResult | undefined, 
     l.push('|---|---|---|');
     for (const node of Object.keys(scale.fullMs)) l.push(`| ${node} | ${ms(scale.establishedMs[node] ?? NaN)} | ${ms(scale.fullMs[node] ?? NaN)} |`);
     l.push('');
+    l.push(`Runs: ${scales.map((r) => ms(r.allMs)).join(', ')}; the table shows the median run.`);
+    l.push('');
     l.push(`Converged (both nodes, every prefix in FRR's BGP table): **${ms(scale.allMs)}** after start (target < 2 s).` +
       (scale.routesInstalledMs !== undefined ? ` FRR had installed the ${scale.services + 1} ECMP routes in its FIB (\`show ip route summary json\`) ${ms(scale.routesInstalledMs)} after start.` : ''));
     l.push('');
@@ -269,7 +243,7 @@ function report(lat: LatencyResult | undefined, scale: ScaleResult | undefined, 
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { changes: { type: 'string' }, services: { type: 'string' }, 'no-write': { type: 'boolean' }, only: { type: 'string' } } });
+  const { values } = parseArgs({ options: { changes: { type: 'string' }, services: { type: 'string' }, 'no-write': { type: 'boolean' }, only: { type: 'string' }, 'scale-runs': { type: 'string' } } });
   const why = labUnavailable(['frr']);
   if (why) {
     process.stderr.write(`bench: cannot run here: ${why}\n`);
@@ -278,16 +252,21 @@ async function main(): Promise<number> {
   const changes = Number(values.changes ?? 100);
   const services = Number(values.services ?? 10_000);
   let lat: LatencyResult | undefined;
-  let scale: ScaleResult | undefined;
+  const scales: ScaleResult[] = [];
+  const runs = Number(values['scale-runs'] ?? 3);
+  const load = { start: loadavg(), end: [] as number[] };
   if (values.only !== 'scale') {
     process.stdout.write(`bench: ${changes} manifest changes...\n`);
     lat = await measureChanges(changes);
   }
   if (values.only !== 'changes') {
-    process.stdout.write(`bench: ${services} services on two nodes...\n`);
-    scale = await measureScale(services);
+    for (let r = 0; r < runs; r++) {
+      process.stdout.write(`bench: ${services} services on two nodes (run ${r + 1} of ${runs})...\n`);
+      scales.push(await measureScale(services));
+    }
   }
-  const text = report(lat, scale, changes);
+  load.end = loadavg();
+  const text = report(lat, scales, changes, load);
   process.stdout.write('\n' + text);
   if (!values['no-write']) {
     const dir = new URL('../../bench/results/', import.meta.url);

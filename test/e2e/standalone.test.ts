@@ -104,6 +104,8 @@ test('two speakers reach Established, the router holds the ECMP route, edits app
     assert.ok(established());
     assert.equal(router.establishedCount('127.0.0.116'), 1);
     assert.equal(router.establishedCount('127.0.0.117'), 1);
+    // The log line and the UPDATE travel on different pipes: wait for the line rather than race it.
+    await waitFor('serviceWithdrawn in both logs', () => [...logs.values()].every((l) => l.some((x) => x['event'] === 'serviceWithdrawn')), 5000).catch(() => undefined);
     for (const lines of logs.values()) {
       const w = lines.find((l) => l['event'] === 'serviceWithdrawn');
       assert.deepEqual(w && [w['reason'], w['service']], ['serviceDeleted', 'argocd/argocd-server']);

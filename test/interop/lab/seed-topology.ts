@@ -51,6 +51,22 @@ data:
       avoid-buggy-ips: true
 `;
 
+/**
+ * The seed's ConfigMap with a second pool `bench` for many services (198.18.0.0/15, the benchmarking
+ * range of RFC 2544; only ever routed inside the lab's namespaces), not auto-assigned: its services
+ * ask for their IP with `metallb.io/loadBalancerIPs`.
+ */
+export const SEED_CONFIGMAP_WITH_BENCH_POOL = SEED_CONFIGMAP.replace(
+  '      avoid-buggy-ips: true\n',
+  '      avoid-buggy-ips: true\n    - name: bench\n      protocol: bgp\n      auto-assign: false\n      addresses:\n      - 198.18.0.0/15\n',
+);
+
+/** The i-th address of the bench pool: 198.18.0.1, 198.18.0.2, ... (never a .0 or .255). */
+export function benchIp(i: number): string {
+  const n = Math.floor(i / 254) * 256 + (i % 254) + 1;
+  return `198.${18 + (n >> 16)}.${(n >> 8) & 0xff}.${n & 0xff}`;
+}
+
 /** A Node object with its InternalIP. */
 export function nodeManifest(name: string, address: string, labels: Readonly<Record<string, string>> = {}): string {
   const extra = Object.entries(labels).map(([k, v]) => `\n    ${JSON.stringify(k)}: ${JSON.stringify(v)}`).join('');
