@@ -7,6 +7,8 @@ const USAGE = `usage: metallb-ts <command> [options]
 commands:
   run                          the speaker of one node, on plain manifests (standalone mode)
   demo                         the seed's scenario on loopback (what \`npm start\` runs)
+  config validate|convert|explain PATH...
+                               check, convert or print the MetalLB configuration in files/folders
   version                      print the version
 `;
 
@@ -30,6 +32,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     case 'demo': {
       const { demoCommand } = await import('./demo-command.js');
       return demoCommand(argv.slice(1));
+    }
+    case 'config': {
+      const { configCommand } = await import('./config-command.js');
+      return configCommand(argv.slice(1));
     }
     case undefined:
     case 'help':

@@ -503,7 +503,9 @@ export function resourcesFromObjects(inputs: readonly ConfigObjectInput[]): Conf
     if (typeof kind !== 'string' || !gv) continue;
     const meta = isRecord(input.object.metadata) ? input.object.metadata : {};
     const noteNamespace = (): void => {
-      const ns = typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : '(none)';
+      // Objects without a namespace go wherever they are applied; only explicit ones can disagree.
+      if (typeof meta.namespace !== 'string' || meta.namespace === '') return;
+      const ns = meta.namespace;
       if (!sink.namespaces.has(ns)) sink.namespaces.set(ns, `${kind}/${typeof meta.name === 'string' ? meta.name : '?'}`);
     };
     if (gv.group === 'metallb.io') {

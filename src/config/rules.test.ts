@@ -126,3 +126,16 @@ test('the table covers every rule', () => {
   const covered = new Set(rows.map((r) => r.rule));
   assert.deepEqual(RULES.filter((r) => !covered.has(r)), []);
 });
+
+test('holdTimeRange: above 65535s does not fit the OPEN message', () => {
+  assert.equal(build([peer('p1', { holdTime: '65535s' }), pool('a'), adv('all')]).ok, true);
+  assert.deepEqual(errorsOf(build([peer('p1', { holdTime: '65536s' }), pool('a'), adv('all')])).map((e) => e.rule), ['holdTimeRange']);
+});
+
+test('a password is never echoed in an issue', () => {
+  const r = build([peer('p1', { password: 12345 }), pool('a'), adv('all')]);
+  const e = errorsOf(r).find((i) => i.path === 'spec.password');
+  assert.equal(e?.rule, 'invalidType');
+  assert.equal(e?.value, undefined);
+  assert.ok(!e?.message.includes('12345'));
+});
