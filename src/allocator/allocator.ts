@@ -635,7 +635,8 @@ function keep(
       e.result = { ...(e.result as ServiceResult), error };
       event(ctx, e, 'Warning', error);
       return false;
-    } else if (req.requestedIps && !sameIps(req.requestedIps, ips)) {
+    } else if (req.requestedIps && (!sameIps(req.requestedIps, ips) || familyOfAddresses(req.requestedIps) !== req.family)) {
+      // A request of another family than the service's is refused by the allocation that follows.
       event(ctx, e, 'Normal', {
         reason: 'ClearAssignment',
         rule: 'differentIPRequested',
