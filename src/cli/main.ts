@@ -9,6 +9,7 @@ commands:
   demo                         the seed's scenario on loopback (what \`npm start\` runs)
   config validate|convert|explain PATH...
                                check, convert or print the MetalLB configuration in files/folders
+  router-config                the upstream routers' BGP configuration (--vendor, --manifests)
   version                      print the version
 `;
 
@@ -36,6 +37,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     case 'config': {
       const { configCommand } = await import('./config-command.js');
       return configCommand(argv.slice(1));
+    }
+    case 'router-config': {
+      const { routerConfigCommand } = await import('./router-config-command.js');
+      return routerConfigCommand(argv.slice(1));
     }
     case undefined:
     case 'help':
