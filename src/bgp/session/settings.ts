@@ -5,6 +5,7 @@
 import { AFI, SAFI } from '../wire/types.js';
 import type { Capability } from '../wire/types.js';
 import type { PeerConfig } from '../../config/types.js';
+import { parseIp } from '../../model/ip.js';
 import { DEFAULT_BACKOFF } from '../fsm/backoff.js';
 import type { BackoffConfig, FsmConfig } from '../fsm/types.js';
 
@@ -136,6 +137,11 @@ export function validatePeerSettings(settings: PeerSettings): string[] {
   const hold = settings.holdTimeSec ?? PEER_DEFAULTS.holdTimeSec;
   // RFC 4271 §4.2: the hold time is 0 or at least 3 seconds.
   if (!Number.isInteger(hold) || hold < 0 || hold > 65535 || hold === 1 || hold === 2) errors.push(`holdTimeSec ${hold} must be 0 or 3..65535`);
+  if (parseIp(settings.peerAddress) === undefined) errors.push(`peerAddress ${settings.peerAddress} is not an IP address`);
+  if (settings.sourceAddress !== undefined && parseIp(settings.sourceAddress) === undefined) {
+    errors.push(`sourceAddress ${settings.sourceAddress} is not an IP address`);
+  }
+  if (settings.routerId !== undefined && parseIp(settings.routerId)?.family !== 'ipv4') errors.push(`routerId ${settings.routerId} is not an IPv4 address`);
   const port = settings.peerPort ?? PEER_DEFAULTS.peerPort;
   if (!Number.isInteger(port) || port < 1 || port > 65535) errors.push(`peerPort ${port} out of range`);
   return errors;
