@@ -74,9 +74,11 @@ export interface AddressUse {
   readonly pool: string;
   sharing: string;
   backend: string;
-  readonly services: Set<string>;
-  /** `port/PROTO` -> service. */
-  readonly ports: Map<string, string>;
+  /** Keys of the services on this address (usually one). */
+  services: string[];
+  /** `port/PROTO` in use on the address, and the service using each (parallel arrays). */
+  ports: string[];
+  holders: string[];
 }
 
 /** The allocator's whole state: plain maps, arrays and records. */
@@ -192,9 +194,23 @@ function release(st: AllocatorState, e: ServiceEntry): void {
   for (const ip of a.ips) {
     const use = st.used[ip.family].get(ip.value);
     if (!use) continue;
-    use.services.delete(e.req.key);
-    for (const [port, holder] of use.ports) if (holder === e.req.key) use.ports.delete(port);
-    if (use.services.size === 0) {
+    const key = e.req.key;
+    if (use.services.length > 1) {
+      use.services = use.services.filter((s) => s !== key);
+      const ports: string[] = [];
+      const holders: string[] = [];
+      use.holders.forEach((h, i) => {
+        if (h !== key) {
+          ports.push(use.ports[i] as string);
+          holders.push(h);
+        }
+      });
+      use.ports = ports;
+      use.holders = holders;
+    } else {
+      use.services = [];
+    }
+    if (use.services.length === 0) {
       st.used[ip.family].delete(ip.value);
       unindexShared(st, use);
       if (pool) {
@@ -219,8 +235,9 @@ function assign(st: AllocatorState, e: ServiceEntry, pool: PoolState, ips: reado
         pool: pool.name,
         sharing: req.sharingKey,
         backend: req.backendKey,
-        services: new Set(),
-        ports: new Map(),
+        services: [],
+        ports: [],
+        holders: [],
       };
       st.used[ip.family].set(ip.value, use);
       runSetAdd(pool.used[ip.family], keyOfAddress(pool, ip.family, ip.value));
@@ -233,8 +250,16 @@ function assign(st: AllocatorState, e: ServiceEntry, pool: PoolState, ips: reado
       use.backend = req.backendKey;
       indexShared(st, use);
     }
-    use.services.add(req.key);
-    for (const port of req.ports) use.ports.set(port, req.key);
+    if (!use.services.includes(req.key)) use.services.push(req.key);
+    for (const port of req.ports) {
+      const i = use.ports.indexOf(port);
+      if (i === -1) {
+        use.ports.push(port);
+        use.holders.push(req.key);
+      } else {
+        use.holders[i] = req.key;
+      }
+    }
   }
   e.assigned = { pool: pool.name, ips };
   markPool(st, pool);
@@ -279,7 +304,8 @@ function sharingProblem(st: AllocatorState, req: ServiceRequest, family: IpFamil
     };
   }
   for (const port of req.ports) {
-    const h = use.ports.get(port);
+    const i = use.ports.indexOf(port);
+    const h = i === -1 ? undefined : use.holders[i];
     if (h !== undefined && h !== req.key) {
       return { reason: 'AllocationFailed', rule: 'portInUse', message: `port ${port} already used on shared IP ${ip} by ${h}` };
     }
@@ -698,7 +724,8 @@ function allocate(st: AllocatorState, e: ServiceEntry, ctx: Ctx): void {
   } else {
     assign(st, e, r.pool, r.ips);
     setOk(e);
-    ctx.events.push({ service: e.req.key, type: 'Normal', reason: 'IPAllocated', message: `Assigned IP ${JSON.stringify(ipText(r.ips))}` });
+    const text = (e.result as ServiceResult).ips.join(',');
+    ctx.events.push({ service: e.req.key, type: 'Normal', reason: 'IPAllocated', message: `Assigned IP "${text}"` });
     if (needsAdditional(e)) additional(st, e, ctx);
   }
   e.attemptEpoch = st.epoch;

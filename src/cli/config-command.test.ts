@@ -101,3 +101,14 @@ test('convert without a legacy ConfigMap fails', async () => {
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('bin/metallb-ts config validate: exit code and stderr through the real binary', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const bin = fileURLToPath(new URL('../../../bin/metallb-ts', import.meta.url));
+  const bad = spawnSync(process.execPath, [bin, 'config', 'validate', join(testdata, 'several-mistakes.yaml')], { encoding: 'utf8' });
+  assert.equal(bad.status, 1);
+  assert.equal(bad.stderr.split('\n').filter((l) => / \(\w+\)$/.test(l)).length, 8);
+  const good = spawnSync(process.execPath, [bin, 'config', 'validate', join(configTestdata, 'seed.yaml')], { encoding: 'utf8' });
+  assert.equal(good.status, 0, good.stderr);
+  assert.match(good.stdout, /^valid: /);
+});

@@ -10,6 +10,8 @@ commands:
   config validate|convert|explain PATH...
                                check, convert or print the MetalLB configuration in files/folders
   router-config                the upstream routers' BGP configuration (--vendor, --manifests)
+  plan --manifests PATH... [--node NAME] [--json]
+                               print the IP allocation and each node's advertisements
   version                      print the version
 `;
 
@@ -41,6 +43,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     case 'router-config': {
       const { routerConfigCommand } = await import('./router-config-command.js');
       return routerConfigCommand(argv.slice(1));
+    }
+    case 'plan': {
+      const { planCommand } = await import('./plan-command.js');
+      return planCommand(argv.slice(1));
     }
     case undefined:
     case 'help':

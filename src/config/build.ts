@@ -311,8 +311,9 @@ export function buildConfig(resources: ConfigResources): BuildResult {
     let routerId: string | undefined;
     if (p.routerID) {
       const ip = parseIp(p.routerID);
-      // RFC 4271 §4.2: the BGP Identifier is a 4-octet value, written as an IPv4 address.
-      if (!ip || ip.family !== 'ipv4') issues.error(src, ['routerID'], 'routerIdInvalid', 'routerID must be an IPv4 address', p.routerID);
+      // RFC 4271 §4.2: the BGP Identifier is a 4-octet value, written as an IPv4 address;
+      // RFC 6286 §2.1: it must not be zero.
+      if (!ip || ip.family !== 'ipv4' || ip.value === 0n) issues.error(src, ['routerID'], 'routerIdInvalid', 'routerID must be a non-zero IPv4 address', p.routerID);
       else routerId = formatIp(ip);
     }
     const maxPort = src.legacy ? 65535 : 16384;

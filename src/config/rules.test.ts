@@ -57,6 +57,7 @@ const rows: Row[] = [
   { rule: 'peerAddressInvalid', why: 'a host name', valid: [peer('p1', { peerAddress: 'fd00::1' }), pool('a'), adv('all')], invalid: [peer('p1', { peerAddress: 'router.example' }), pool('a'), adv('all')], path: 'spec.peerAddress' },
   { rule: 'sourceAddressInvalid', why: 'a bad source address', valid: [peer('p1', { sourceAddress: '10.0.0.2' }), pool('a'), adv('all')], invalid: [peer('p1', { sourceAddress: '10.0.0.256' }), pool('a'), adv('all')], path: 'spec.sourceAddress' },
   { rule: 'routerIdInvalid', why: 'an IPv6 router id', valid: [peer('p1', { routerID: '1.2.3.4' }), pool('a'), adv('all')], invalid: [peer('p1', { routerID: 'fd00::1' }), pool('a'), adv('all')], path: 'spec.routerID' },
+  { rule: 'routerIdInvalid', why: 'router id 0.0.0.0', valid: [peer('p1', { routerID: '0.0.0.1' }), pool('a'), adv('all')], invalid: [peer('p1', { routerID: '0.0.0.0' }), pool('a'), adv('all')], path: 'spec.routerID' },
   { rule: 'peerPortRange', why: 'port above 16384', valid: [peer('p1', { peerPort: 1179 }), pool('a'), adv('all')], invalid: [peer('p1', { peerPort: 20000 }), pool('a'), adv('all')], path: 'spec.peerPort' },
   { rule: 'durationSyntax', why: 'a hold time without unit', valid: [peer('p1', { holdTime: '1m30s' }), pool('a'), adv('all')], invalid: [peer('p1', { holdTime: '90' }), pool('a'), adv('all')], path: 'spec.holdTime' },
   { rule: 'holdTimeRange', why: 'hold time 2s', valid: [peer('p1', { holdTime: '0s' }), pool('a'), adv('all')], invalid: [peer('p1', { holdTime: '2s' }), pool('a'), adv('all')], path: 'spec.holdTime' },
