@@ -35,7 +35,10 @@ test('every node: what each peer receives, and why the rest is withheld', async 
   ]);
   assert.deepEqual(r.withheld, [{ service: 'web/shop', node: 'node-117', reason: 'noLocalEndpoints' }]);
   const text = formatAdvertisementReport(r);
-  assert.match(text, /^node node-117:\n {2}10\.10\.10\.12\/32 {2}to peer1 \(127\.0\.0\.1\) {2}localPref 0\n {2}withheld web\/shop: noLocalEndpoints$/m);
+  const lines = text.split('\n').map((l) => l.split(/\s+/));
+  assert.deepEqual(lines[0], ['NODE', 'PEER', 'PEERNAME', 'PREFIX', 'LOCALPREF', 'COMMUNITIES', 'LARGECOMMUNITIES']);
+  assert.deepEqual(lines[3], ['node-117', '127.0.0.1', 'peer1', '10.10.10.12/32', '0', '-', '-']);
+  assert.deepEqual(lines.slice(-2), [['SERVICE', 'NODE', 'WITHHELD'], ['web/shop', 'node-117', 'noLocalEndpoints']]);
 
   const one = advertisementReport({ config: s.config, nodes: s.nodes, services, endpointSlices, allocations, node: 'node-117' });
   assert.ok('advertisements' in one);

@@ -46,6 +46,8 @@ export interface ReportInput {
   readonly allocations: ReadonlyMap<string, ServiceIps>;
   /** Only this node (every node when absent). */
   readonly node?: string;
+  /** The load balancer class handled (`--lb-class`); unset handles services without a class. */
+  readonly loadBalancerClass?: string;
 }
 
 /** The report, or the name of the node that is not in the manifests. */
@@ -66,6 +68,7 @@ export function advertisementReport(input: ReportInput): AdvertisementReport | {
       services: input.services,
       allocations: input.allocations,
       endpointSlices: input.endpointSlices,
+      ...(input.loadBalancerClass !== undefined ? { options: { loadBalancerClass: input.loadBalancerClass } } : {}),
     });
     plans.push(plan);
     for (const p of plan.peers) {
@@ -86,23 +89,36 @@ export function advertisementReport(input: ReportInput): AdvertisementReport | {
   return { nodes: nodes.map((n) => n.metadata.name), advertisements, withheld, plans };
 }
 
-/** The report as text, node by node. */
+function table(rows: readonly (readonly string[])[]): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd()).join('\n');
+}
+
+/**
+ * The report as text: a table of advertisements (node by node, peer by peer), a line for each node
+ * that advertises nothing, and a table of withheld services with their reasons.
+ */
 export function formatAdvertisementReport(report: AdvertisementReport): string {
-  const lines: string[] = [];
-  for (const node of report.nodes) {
-    lines.push(`node ${node}:`);
-    const ads = report.advertisements.filter((a) => a.node === node);
-    if (ads.length === 0) lines.push('  advertises nothing');
-    const width = Math.max(0, ...ads.map((a) => a.prefix.length));
-    for (const a of ads) {
-      const attrs = [
-        a.localPref !== null ? `localPref ${a.localPref}` : undefined,
-        a.communities.length > 0 ? `communities ${a.communities.join(' ')}` : undefined,
-        a.largeCommunities.length > 0 ? `largeCommunities ${a.largeCommunities.join(' ')}` : undefined,
-      ].filter((x) => x !== undefined);
-      lines.push(`  ${a.prefix.padEnd(width)}  to ${a.peerName} (${a.peer})${attrs.length > 0 ? `  ${attrs.join(', ')}` : ''}`);
-    }
-    for (const w of report.withheld.filter((x) => x.node === node)) lines.push(`  withheld ${w.service}: ${w.reason}`);
+  const out: string[] = [];
+  const rows = [['NODE', 'PEER', 'PEERNAME', 'PREFIX', 'LOCALPREF', 'COMMUNITIES', 'LARGECOMMUNITIES']];
+  for (const a of report.advertisements) {
+    rows.push([
+      a.node,
+      a.peer,
+      a.peerName,
+      a.prefix,
+      a.localPref === null ? '-' : String(a.localPref),
+      a.communities.length > 0 ? a.communities.join(',') : '-',
+      a.largeCommunities.length > 0 ? a.largeCommunities.join(',') : '-',
+    ]);
   }
-  return lines.join('\n');
+  out.push(report.advertisements.length > 0 ? table(rows) : 'no advertisements');
+  for (const node of report.nodes) {
+    if (!report.advertisements.some((a) => a.node === node)) out.push(`node ${node} advertises nothing`);
+  }
+  if (report.withheld.length > 0) {
+    out.push('', table([['SERVICE', 'NODE', 'WITHHELD'], ...report.withheld.map((w) => [w.service, w.node, w.reason])]));
+  }
+  return out.join('\n');
 }
