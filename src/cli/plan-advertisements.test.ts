@@ -40,7 +40,7 @@ test('--node picks one node; a node that does not exist is a usage error naming 
     // node-117's endpoint is not ready and the policy is Local: node-117 withholds the service.
     const cluster = readFileSync(join(SEED, 'cluster.yaml'), 'utf8')
       .replace('externalTrafficPolicy: Cluster', 'externalTrafficPolicy: Local')
-      .replace(/(nodeName: node-116\n- addresses:\n  - 10\.244\.2\.23\n  conditions:\n    ready: )true\n    serving: true/, '$1false\n    serving: false');
+      .replace(/(nodeName: node-116\n- addresses:\n {2}- 10\.244\.2\.23\n {2}conditions:\n {4}ready: )true\n {4}serving: true/, '$1false\n    serving: false');
     assert.ok(cluster.includes('ready: false'));
     writeFileSync(join(dir, 'cluster.yaml'), cluster);
     const r = await plan(['--manifests', dir, '--node', 'node-117', '--json']);
