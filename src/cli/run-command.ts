@@ -73,7 +73,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     logger,
     ...(flags.listen ? { listen: flags.listen } : {}),
   });
-  const watcher = watchManifests(flags.manifests, () => speaker.reload(), { debounceMs: 50 });
+  const watcher = watchManifests(flags.manifests, () => void speaker.reload(), { debounceMs: 20 });
   return await waitForSignal(logger, async () => {
     watcher.close();
     await speaker.close();
