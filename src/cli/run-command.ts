@@ -67,12 +67,19 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
   const logger = createLogger({ level: flags.logLevel });
   const { startNodeSpeaker } = await import('../speaker/node-speaker.js');
-  const speaker = await startNodeSpeaker({
-    node: flags.node,
-    manifests: flags.manifests,
-    logger,
-    ...(flags.listen ? { listen: flags.listen } : {}),
-  });
+  let speaker: Awaited<ReturnType<typeof startNodeSpeaker>>;
+  try {
+    speaker = await startNodeSpeaker({
+      node: flags.node,
+      manifests: flags.manifests,
+      logger,
+      ...(flags.listen ? { listen: flags.listen } : {}),
+    });
+  } catch (err) {
+    // The listener could not be bound (address in use, not local, no permission for a port < 1024).
+    logger.error('startFailed', 'failed to start the speaker', { error: err instanceof Error ? err.message : String(err) });
+    return 1;
+  }
   const watcher = watchManifests(flags.manifests, () => void speaker.reload(), { debounceMs: 20 });
   return await waitForSignal(logger, async () => {
     watcher.close();
