@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { adv, bfd, build, buildText, community, configMap, errorsOf, node, peer, pool, secret, warningsOf } from './test-helpers.js';
 import type { Obj } from './test-helpers.js';
 import type { Config } from './types.js';
+import { convertLegacyConfigMap } from './convert.js';
 
 function ok(objects: Obj[]): Config {
   const r = build(objects);
@@ -91,6 +92,24 @@ test('a v1beta1 BGPPeer reads like v1beta2', () => {
   const c = ok([peer('p1', { holdTime: '30s', nodeSelectors: [{ matchLabels: { a: 'b' }, matchExpressions: [{ key: 'k', operator: 'NotIn', values: ['x'] }] }] }, 'metallb.io/v1beta1'), pool('a'), adv('x')]);
   assert.equal(c.peers[0]?.holdTime, 30);
   assert.deepEqual(c.peers[0]?.nodeSelectors, [{ matchLabels: { a: 'b' }, matchExpressions: [{ key: 'k', operator: 'NotIn', values: ['x'] }] }]);
+});
+
+test('v1beta1 peerPort 0 means the default port; in v1beta2 it is out of range', () => {
+  assert.equal(ok([peer('p1', { peerPort: 0 }, 'metallb.io/v1beta1'), pool('a'), adv('x')]).peers[0]?.peerPort, 179);
+  assert.deepEqual(errorsOf(build([peer('p1', { peerPort: 0 }), pool('a'), adv('x')])).map((e) => e.rule), ['peerPortRange']);
+});
+
+test('YAML 1.1 booleans (yes/no/on/off), as Kubernetes reads them', () => {
+  const c = ok([configMap('peers:\n- {peer-address: 10.0.0.1, peer-asn: 1, my-asn: 2, ebgp-multihop: yes}\naddress-pools:\n- {name: a, protocol: bgp, addresses: [10.1.0.0/24], avoid-buggy-ips: on, auto-assign: no}\n')]);
+  assert.equal(c.peers[0]?.ebgpMultiHop, true);
+  assert.deepEqual([c.pools[0]?.avoidBuggyIPs, c.pools[0]?.autoAssign], [true, false]);
+  const converted = convertLegacyConfigMap({ object: configMap('peers:\n- {peer-address: 10.0.0.1, peer-asn: 1, my-asn: 2, ebgp-multihop: yes}\naddress-pools:\n- {name: a, protocol: bgp, addresses: [10.1.0.0/24], avoid-buggy-ips: on, auto-assign: no}\n') });
+  assert.ok(converted.ok);
+  assert.deepEqual(converted.objects.map((o) => o.spec), [
+    { ebgpMultiHop: true, holdTime: '1m30s', myASN: 2, passwordSecret: {}, peerASN: 1, peerAddress: '10.0.0.1' },
+    { addresses: ['10.1.0.0/24'], autoAssign: false, avoidBuggyIPs: true },
+    { ipAddressPools: ['a'] },
+  ]);
 });
 
 test('serviceAllocation and pool labels pass through', () => {

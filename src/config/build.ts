@@ -59,7 +59,9 @@ export const RULES = [
   'poolRangeOrder', 'poolRangeFamilyMismatch', 'cidrOverlap', 'aggregationLengthRange', 'aggregationVsPrefix',
   'localPrefConflict', 'serviceSelectorsWithAggregation', 'communityInvalid', 'unknownCommunityAlias',
   'duplicateCommunity', 'duplicateCommunityAlias', 'duplicateAdvertisement', 'unknownPool', 'unknownPeer',
-  'poolNotAdvertised', 'bfdRange', 'bfdEchoWithIpv6',
+  'poolNotAdvertised', 'bfdRange', 'bfdEchoWithIpv6', 'unsupportedKind',
+  // Reading manifests (src/sources/manifests) and converting (convert.ts):
+  'notAnObject', 'listItemNotAnObject', 'readFailed', 'nameNotConvertible',
 ] as const;
 export type RuleId = (typeof RULES)[number];
 
@@ -69,7 +71,10 @@ class Issues {
     this.list = [...initial];
   }
   error(source: ResourceSource, field: FieldPath, rule: RuleId, message: string, value?: unknown): void {
-    this.list.push(issueAt('error', source, field, rule, message, value));
+    const issue = issueAt('error', source, field, rule, message, value);
+    // A field already reported with the wrong type is not reported again as missing or out of range.
+    if (this.list.some((i) => i.rule === 'invalidType' && i.object === issue.object && i.path === issue.path)) return;
+    this.list.push(issue);
   }
   warn(source: ResourceSource, field: FieldPath, rule: RuleId, message: string, value?: unknown): void {
     this.list.push(issueAt('warning', source, field, rule, message, value));

@@ -7,13 +7,13 @@
  * first, so only a valid ConfigMap converts. Pure.
  */
 import { stringify } from 'yaml';
-import { parseEmbeddedYaml } from '../sources/manifests/parse.js';
+import { parseEmbeddedYaml } from './yaml-lines.js';
 import type { ConfigIssue } from './types.js';
 import type { ConfigObjectInput } from './decode.js';
 import { resourcesFromObjects } from './decode.js';
 import { buildConfig } from './build.js';
 import { formatGoDuration, parseGoDuration, wholeSeconds } from './duration.js';
-import { isRecord } from './reader.js';
+import { isRecord, yamlBool } from './reader.js';
 
 export type CrdObject = Readonly<Record<string, unknown>>;
 
@@ -90,7 +90,7 @@ export function convertLegacyConfigMap(input: ConfigObjectInput): ConvertResult 
     const spec: Raw = {};
     const bfdProfile = str(p['bfd-profile']);
     if (bfdProfile) spec.bfdProfile = rename(bfdProfile, 'BFDProfile', `peers[${i}].bfd-profile`);
-    if (p['ebgp-multihop'] === true) spec.ebgpMultiHop = true;
+    if (yamlBool(p['ebgp-multihop']) === true) spec.ebgpMultiHop = true;
     spec.holdTime = str(p['hold-time']) === '' ? '1m30s' : duration(str(p['hold-time']));
     if (str(p['keepalive-time']) !== '') spec.keepaliveTime = duration(str(p['keepalive-time']));
     spec.myASN = num(p['my-asn']) ?? 0;
@@ -108,8 +108,9 @@ export function convertLegacyConfigMap(input: ConfigObjectInput): ConvertResult 
 
   const ipPools: CrdObject[] = pools.map((p) => {
     const spec: Raw = { addresses: asStrings(p.addresses) };
-    if (typeof p['auto-assign'] === 'boolean') spec.autoAssign = p['auto-assign'];
-    if (p['avoid-buggy-ips'] === true) spec.avoidBuggyIPs = true;
+    const autoAssign = yamlBool(p['auto-assign']);
+    if (autoAssign !== undefined) spec.autoAssign = autoAssign;
+    if (yamlBool(p['avoid-buggy-ips']) === true) spec.avoidBuggyIPs = true;
     return {
       apiVersion: 'metallb.io/v1beta1',
       kind: 'IPAddressPool',
@@ -145,8 +146,8 @@ export function convertLegacyConfigMap(input: ConfigObjectInput): ConvertResult 
     for (const [key, field] of [['detect-multiplier', 'detectMultiplier'], ['echo-interval', 'echoInterval'], ['minimum-ttl', 'minimumTtl'], ['receive-interval', 'receiveInterval'], ['transmit-interval', 'transmitInterval']] as const) {
       if (num(b[key]) !== undefined) spec[field] = num(b[key]);
     }
-    spec.echoMode = b['echo-mode'] === true;
-    spec.passiveMode = b['passive-mode'] === true;
+    spec.echoMode = yamlBool(b['echo-mode']) === true;
+    spec.passiveMode = yamlBool(b['passive-mode']) === true;
     return { apiVersion: 'metallb.io/v1beta1', kind: 'BFDProfile', metadata: meta(b.name, ns), spec, status: {} };
   });
 
