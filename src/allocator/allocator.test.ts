@@ -448,3 +448,27 @@ describe('lifecycle', () => {
     assert.deepEqual([r.get('default/old'), r.get('a/z'), r.get('default/a'), r.get('default/b')], ['10.0.0.0', '10.0.0.1', '10.0.0.2', '10.0.0.3']);
   });
 });
+
+describe('usage and events', () => {
+  test('a shared address counts once in the pool usage', () => {
+    const shared = { 'metallb.io/allow-shared-ip': 'k' };
+    const res = allocateAll({
+      pools: [pool('p', ['10.0.0.0/30', 'fd00::/126'])],
+      services: [svc('a', { annotations: shared, ports: [80] }), svc('b', { created: 1, annotations: shared, ports: [443] }), svc('c', { created: 2, clusterIPs: ['fd96::1'] })],
+    });
+    assert.deepEqual(res.pools, [{ pool: 'p', inUse: 2, total: 8, ipv4: { inUse: 1, total: 4 }, ipv6: { inUse: 1, total: 4 } }]);
+  });
+
+  test('operations report the services they changed and MetalLB events', () => {
+    const a = new Allocator({ pools: [pool('p', ['10.0.0.0/31'])] });
+    const added = a.add(svc('x'));
+    assert.deepEqual(added.updated.map((r) => [r.service, r.ips]), [['default/x', ['10.0.0.0']]]);
+    assert.deepEqual(added.events.map((e) => [e.service, e.type, e.reason]), [['default/x', 'Normal', 'IPAllocated']]);
+    const moved = a.update(svc('x', { loadBalancerIP: '10.0.0.1' }));
+    assert.deepEqual(moved.events.map((e) => e.reason), ['ClearAssignment', 'IPAllocated']);
+    const failed = a.add(svc('y', { created: 1, loadBalancerIP: '10.0.0.1' }));
+    assert.deepEqual(failed.events.map((e) => [e.type, e.reason, e.rule]), [['Warning', 'AllocationFailed', 'sharingNotAllowed']]);
+    // The same failure again is not repeated as an event.
+    assert.deepEqual(a.update(svc('y', { created: 1, loadBalancerIP: '10.0.0.1' })).events, []);
+  });
+});

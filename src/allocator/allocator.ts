@@ -235,9 +235,10 @@ function assign(st: AllocatorState, e: ServiceEntry, pool: PoolState, ips: reado
         pool: pool.name,
         sharing: req.sharingKey,
         backend: req.backendKey,
-        services: [],
-        ports: [],
-        holders: [],
+        // Exact-size arrays: most addresses have one user for their whole life.
+        services: [req.key],
+        ports: req.ports.slice(),
+        holders: req.ports.map(() => req.key),
       };
       st.used[ip.family].set(ip.value, use);
       runSetAdd(pool.used[ip.family], keyOfAddress(pool, ip.family, ip.value));
@@ -515,7 +516,8 @@ function allocateFresh(st: AllocatorState, req: ServiceRequest): Choice | Failur
   const pinned = st.allocationPools.filter((p) => p.config.autoAssign && admits(st, p, req)).sort(comparePinned);
   const choice = bestPool(st, pinned, req) ?? bestPool(st, st.autoPools, req);
   if (choice) return choice;
-  const tried = [...pinned, ...st.autoPools].map((p) => p.name);
+  const triedPools = [...pinned, ...st.autoPools];
+  const tried = triedPools.map((p) => p.name);
   if (tried.length === 0) {
     return failure(
       'AllocationFailed',
@@ -524,7 +526,10 @@ function allocateFresh(st: AllocatorState, req: ServiceRequest): Choice | Failur
     );
   }
   const where = tried.length === 1 ? `pool ${tried[0] as string}` : `pools ${tried.join(', ')}`;
-  return failure('AllocationFailed', 'noAvailableIPs', `no available IPs in ${where}${familySuffix(req)}`, tried);
+  // Only pools with addresses of the service's families can change the answer (until setPools).
+  const families = familiesOf(family);
+  const deps = triedPools.filter((p) => p.segments.some((seg) => families.includes(seg.family) && seg.lo <= seg.hi)).map((p) => p.name);
+  return failure('AllocationFailed', 'noAvailableIPs', `no available IPs in ${where}${familySuffix(req)}`, deps);
 }
 
 function setPending(st: AllocatorState, e: ServiceEntry, deps: readonly string[]): void {
@@ -686,6 +691,8 @@ function additional(st: AllocatorState, e: ServiceEntry, ctx: Ctx): void {
   const want = other(have);
   const v = freeIn(st, pool, e.req, [want])[want];
   if (v === undefined) {
+    // Only a pool with addresses of the missing family can ever supply it (until setPools).
+    const canChange = pool.segments.some((seg) => seg.family === want && seg.lo <= seg.hi);
     const warning: AllocationError = {
       reason: 'AdditionalAssignFailed',
       rule: 'additionalFamilyUnavailable',
@@ -694,7 +701,7 @@ function additional(st: AllocatorState, e: ServiceEntry, ctx: Ctx): void {
     const had = e.extraWarning?.message;
     e.extraWarning = warning;
     setOk(e);
-    setPending(st, e, [pool.name]);
+    setPending(st, e, canChange ? [pool.name] : []);
     if (had !== warning.message) event(ctx, e, 'Normal', warning);
     return;
   }
@@ -745,7 +752,8 @@ const compareEntries = (a: ServiceEntry, b: ServiceEntry): number => compareRequ
 function settle(st: AllocatorState, initial: readonly ServiceEntry[], ctx: Ctx): void {
   let queue: ServiceEntry[] = [...initial];
   for (;;) {
-    const seen = new Set(queue.map((e) => e.req.key));
+    // Entries of `queue` are never pending (keep() cleared that), so only stale ones need de-duplication.
+    const seen = new Set<string>();
     const dirty = [...st.dirty];
     st.dirty.clear();
     for (const name of dirty) {
@@ -816,9 +824,8 @@ export class Allocator {
     ctx: Ctx,
   ): void {
     const sorted = [...entries].sort(compareEntries);
-    const cur = new Map(sorted.map((e) => [e.req.key, current(e)]));
     const todo: ServiceEntry[] = [];
-    for (const e of sorted) if (keep(this.st, e, cur.get(e.req.key), how, ctx)) todo.push(e);
+    for (const e of sorted) if (keep(this.st, e, current(e), how, ctx)) todo.push(e);
     settle(this.st, todo, ctx);
   }
 
