@@ -27,6 +27,7 @@ const BIRD = findBinary(['/usr/sbin/bird', '/usr/bin/bird', '/usr/local/sbin/bir
 function allRouters(): { name: string; router: RouterPlan }[] {
   const echo = config([
     peer({ name: 'echo', bfdProfile: 'echo', holdTime: 0, keepaliveTime: 0, password: 'S3cr3t-p@ss_w0rd.x!' }),
+    peer({ name: 'port', peerAddress: '10.10.10.6', peerPort: 1790 }),
     peer({ name: 'ebgp', peerAddress: '10.10.10.5', peerAsn: 65010, myAsn: 64512, ebgpMultiHop: true, holdTime: 3, keepaliveTime: 1 }),
   ], [{ ...fastBfd, name: 'echo', echoMode: true, passiveMode: false, minimumTtl: 250 }]);
   const scenarios = {

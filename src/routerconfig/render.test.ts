@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { richConfig, richNodes, seedConfig, seedNodes } from './fixtures.test-support.js';
+import { config, peer, richConfig, richNodes, seedConfig, seedNodes } from './fixtures.test-support.js';
 import type { Vendor } from './render.js';
 import { isVendor, renderRouterConfig, VENDORS } from './render.js';
 import type { RenderOptions } from './render-options.js';
@@ -13,7 +13,7 @@ const GOLDEN_DIR = fileURLToPath(new URL('../../../src/routerconfig/testdata/', 
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 /** The seed document's Mellanox commands, in its order, without the prompts. */
-export const SEED_MELLANOX_LINES = [
+const SEED_MELLANOX_LINES = [
   'no spanning-tree',
   'lldp',
   'ip routing',
@@ -117,6 +117,13 @@ describe('rendering rules', () => {
       assert.equal(out.split('s3cret').length - 1, 3, `${vendor}: password once per tor neighbor`);
       assert.doesNotMatch(renderRouterConfig(vendor, scenarios.seed()), /password|timers|hold|bfd/i, vendor);
     }
+  });
+
+  test('a non-standard peerPort: BIRD listens there, FRR says how to start bgpd', () => {
+    const routers = routerPlans(config([peer({ peerPort: 1790 })]), seedNodes).routers;
+    assert.match(renderRouterConfig('bird', routers), /local 10\.10\.10\.1 port 1790 as 64512;/);
+    assert.match(renderRouterConfig('frr', routers), /^! the nodes dial port 1790: run bgpd with -p 1790\n/);
+    assert.doesNotMatch(renderRouterConfig('bird', scenarios.seed()), / port /);
   });
 
   test('isVendor', () => {

@@ -13,6 +13,7 @@ describe('routerPlans', () => {
         family: 'ipv4',
         asn: 64512,
         routerId: '10.10.10.1',
+        port: 179,
         neighbors: [
           { node: 'node117', peer: 'peer1', address: '10.10.10.117', family: 'ipv4', remoteAsn: 64512, ibgp: true, multihop: false },
           { node: 'node116', peer: 'peer1', address: '10.10.10.116', family: 'ipv4', remoteAsn: 64512, ibgp: true, multihop: false },
@@ -109,6 +110,15 @@ describe('routerPlans', () => {
       const { issues } = routerPlans(config([peer({ password })]), seedNodes);
       assert.deepEqual(issues.map((i) => i.rule), rules, password);
     }
+  });
+
+  test('peerPort: the router listens where the nodes dial; a second port for one address is an error', () => {
+    const { routers, issues } = routerPlans(config([peer({ peerPort: 1790 }), peer({ name: 'other', peerPort: 179, myAsn: 64999 })]), seedNodes);
+    assert.equal(routers[0]?.port, 1790);
+    assert.deepEqual(issues.map((i) => [i.rule, i.severity]), [
+      ['conflictingPeerPort', 'error'],
+      ['nonStandardPeerPort', 'warning'],
+    ]);
   });
 
   test('a node is picked up only through its InternalIP', () => {

@@ -55,6 +55,8 @@ export interface RouterPlan {
   readonly asn: number;
   /** The router's address when it is IPv4 (a BGP identifier must be an IPv4-shaped value, RFC 4271 §4.2). */
   readonly routerId?: string;
+  /** The TCP port the nodes dial (`peerPort`, default 179): where the router must listen. */
+  readonly port: number;
   readonly neighbors: readonly RouterNeighbor[];
 }
 
@@ -65,7 +67,9 @@ export type RouterIssueRule =
   | 'duplicateNeighbor'
   | 'bfdProfileUnknown'
   | 'noNeighbors'
-  | 'passwordNotPortable';
+  | 'passwordNotPortable'
+  | 'conflictingPeerPort'
+  | 'nonStandardPeerPort';
 
 /** Something that kept a router or a neighbor out of the output, or was resolved by a choice. */
 export interface RouterIssue {
@@ -104,7 +108,7 @@ export function nodeAddress(node: Node, family: IpFamily): string | undefined {
  */
 export function routerPlans(config: Config, nodes: readonly Node[], router?: string): RouterPlans {
   const issues: RouterIssue[] = [];
-  const byAddress = new Map<string, { family: IpFamily; asn: number; neighbors: RouterNeighbor[] }>();
+  const byAddress = new Map<string, { family: IpFamily; asn: number; port: number; neighbors: RouterNeighbor[] }>();
   const wanted = router === undefined ? undefined : (canonicalIp(router) ?? router);
 
   for (const peer of config.peers) {
@@ -124,8 +128,17 @@ export function routerPlans(config: Config, nodes: readonly Node[], router?: str
     }
     let entry = byAddress.get(address);
     if (!entry) {
-      entry = { family, asn, neighbors: [] };
+      entry = { family, asn, port: peer.peerPort, neighbors: [] };
       byAddress.set(address, entry);
+    } else if (entry.port !== peer.peerPort) {
+      issues.push({
+        severity: 'error',
+        rule: 'conflictingPeerPort',
+        router: address,
+        peer: peer.name,
+        message: `peer ${peer.name} dials router ${address} on port ${peer.peerPort}, an earlier peer on port ${entry.port}; skipped`,
+      });
+      continue;
     } else if (entry.asn !== asn) {
       issues.push({
         severity: 'error',
@@ -220,11 +233,20 @@ export function routerPlans(config: Config, nodes: readonly Node[], router?: str
         message: `no node peers with router ${address}`,
       });
     }
+    if (e.port !== 179) {
+      issues.push({
+        severity: 'warning',
+        rule: 'nonStandardPeerPort',
+        router: address,
+        message: `the nodes dial router ${address} on port ${e.port}: it must listen there (BIRD: rendered as \`local ... port\`; FRR: bgpd -p ${e.port}; other vendors listen on 179 only)`,
+      });
+    }
     routers.push({
       address,
       family: e.family,
       asn: e.asn,
       ...(e.family === 'ipv4' ? { routerId: address } : {}),
+      port: e.port,
       neighbors: e.neighbors,
     });
   }

@@ -41,7 +41,8 @@ export function renderBird(router: RouterPlan, options: RenderOptions): string[]
   router.neighbors.forEach((n, i) => {
     lines.push(`protocol bgp ${names[i] ?? 'metallb'} {`);
     lines.push(`  description ${quote(`${n.node} (${n.peer})`)};`);
-    lines.push(`  local ${router.address} as ${router.asn};`);
+    // The nodes dial peerPort; BIRD listens on the `local ... port` it is given.
+    lines.push(`  local ${router.address}${router.port !== 179 ? ` port ${router.port}` : ''} as ${router.asn};`);
     lines.push(`  neighbor ${n.address} as ${n.remoteAsn};`);
     lines.push(n.multihop && !n.ibgp ? '  multihop;' : '  direct;');
     if (n.password !== undefined) lines.push(`  password ${quote(n.password)};`);

@@ -26,7 +26,10 @@ function bfdProfileLines(p: BfdProfileConfig): string[] {
 }
 
 export function renderFrr(router: RouterPlan, options: RenderOptions): string[] {
-  const lines = [`router bgp ${router.asn}`];
+  const lines: string[] = [];
+  // bgpd takes its listening port on the command line only (`bgpd -p PORT`).
+  if (router.port !== 179) lines.push(`! the nodes dial port ${router.port}: run bgpd with -p ${router.port}`);
+  lines.push(`router bgp ${router.asn}`);
   if (router.routerId !== undefined) lines.push(` bgp router-id ${router.routerId}`);
   lines.push(' no bgp ebgp-requires-policy', ' no bgp default ipv4-unicast');
   if (ecmpPaths(router, options).multipleAs) lines.push(' bgp bestpath as-path multipath-relax');
