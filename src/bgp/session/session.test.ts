@@ -290,6 +290,50 @@ describe('session behaviour', () => {
     await listener.close();
   });
 
+  test('updatePeer: same settings keep the session; changed ones Cease 6/6 and keep the advertisements', async () => {
+    const { network, speaker, port, clock } = await setup();
+    const peer = await established(network, port);
+    const settings = { name: 'raw', localAsn: 64512, peerAsn: 64513, peerAddress: RAW, passive: true, nextHopIpv4: '192.0.2.254' };
+    speaker.setAdvertisements('raw', [{ prefix: { family: 'ipv4', address: '203.0.113.9', length: 32 }, communities: [], largeCommunities: [] }]);
+    // The same settings in another key order change nothing.
+    await speaker.updatePeer({ nextHopIpv4: '192.0.2.254', passive: true, peerAddress: RAW, peerAsn: 64513, localAsn: 64512, name: 'raw' });
+    assert.equal(peer.closed, false);
+    await speaker.updatePeer({ ...settings, holdTimeSec: 30 });
+    await waitFor(() => peer.closed, 'closed');
+    assert.deepEqual(lastNotification(peer), [6, 6]);
+    clock.advance(1000);
+    const again = await established(network, port);
+    await waitFor(() => again.received.some((m) => m.type === 'update' && m.nlri.length > 0), 'advertisements again');
+    assert.equal(speaker.peerStatus('raw')?.holdTime.configured, 30);
+  });
+
+  test('malformed advertisements are refused with a RangeError and the previous set stays', async () => {
+    const { speaker } = await setup();
+    const good: Advertisement = { prefix: { family: 'ipv4', address: '203.0.113.1', length: 32 }, communities: [], largeCommunities: [] };
+    speaker.setAdvertisements('raw', [good]);
+    const bad: Advertisement[] = [
+      { ...good, prefix: { family: 'ipv4', address: '203.0.113.1', length: 24 } },
+      { ...good, prefix: { family: 'ipv4', address: '203.0.113.01', length: 32 } },
+      { ...good, prefix: { family: 'ipv4', address: '203.0.113.256', length: 32 } },
+      { ...good, prefix: { family: 'ipv4', address: '2001:db8::1', length: 32 } },
+      { ...good, prefix: { family: 'ipv4', address: '203.0.113.0', length: 33 } },
+      { ...good, prefix: { family: 'ipv6', address: '203.0.113.1', length: 32 } },
+      { ...good, prefix: { family: 'ipv6', address: '2001:DB8::1', length: 128 } },
+      { ...good, med: -1 },
+      { ...good, communities: [2 ** 32] },
+    ];
+    for (const b of bad) assert.throws(() => speaker.setAdvertisements('raw', [b]), RangeError, JSON.stringify(b.prefix));
+    const fine: Advertisement[] = [
+      { ...good, prefix: { family: 'ipv4', address: '0.0.0.0', length: 0 } },
+      { ...good, prefix: { family: 'ipv4', address: '10.0.0.0', length: 8 } },
+      { ...good, prefix: { family: 'ipv6', address: '2001:db8::', length: 32 } },
+    ];
+    speaker.setAdvertisements('raw', fine);
+    assert.deepEqual(speaker.advertisementsOf('raw'), fine);
+    assert.throws(() => speaker.setAdvertisements('raw', [good, ...bad]), RangeError);
+    assert.deepEqual(speaker.advertisementsOf('raw'), fine);
+  });
+
   test('dynamicASN external accepts any other AS and reports it', async () => {
     const network = new MemoryNetwork();
     const speaker = new Speaker({ transport: network.transport(US), clock: new ManualClock(), logger: silentLogger, listen: { address: US, port: 0 } });
@@ -333,7 +377,9 @@ describe('settings', () => {
       gracefulRestart: true,
     });
     const f = fsmConfigFor(s);
-    assert.equal(f.connectTimeoutMs, 5000);
+    // MetalLB's connectTime is the wait between attempts: it caps the backoff.
+    assert.equal(f.backoff.maxMs, 5000);
+    assert.equal(f.connectTimeoutMs, 10_000);
     assert.ok(f.capabilities.some((c) => c.kind === 'gracefulRestart' && c.restartTime === 120));
   });
 
@@ -351,5 +397,6 @@ describe('settings', () => {
     assert.deepEqual(validatePeerSettings({ name: 'p', localAsn: 1, peerAsn: 2, peerAddress: '10.0.0.1' }), []);
     assert.equal(validatePeerSettings({ name: 'p', localAsn: 0, peerAddress: '10.0.0.1', holdTimeSec: 2 }).length, 3);
     assert.equal(validatePeerSettings({ name: 'p', localAsn: 1, peerAsn: 2, peerAddress: 'nope' }).length, 1);
+    assert.equal(validatePeerSettings({ name: 'p', localAsn: 1, peerAsn: 2, peerAddress: '10.0.0.1', connectTimeSec: 0, keepaliveSec: -1 }).length, 2);
   });
 });
