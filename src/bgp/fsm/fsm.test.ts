@@ -417,3 +417,23 @@ describe('stopping and collisions', () => {
     }
   });
 });
+
+describe('stale and repeated events', () => {
+  test('late timers, repeated starts and second connections change nothing', () => {
+    const cases: [string, () => FsmState, FsmEvent[]][] = [
+      ['Idle', () => initialState(testConfig()), [{ type: 'ManualStop', subcode: 2 }, { type: 'TcpConnectionFails' }, { type: 'HoldTimerExpired' }, { type: 'KeepaliveTimerExpired' }, { type: 'ConnectRetryTimerExpired' }, { type: 'OpenCollisionDump' }, keepalive]],
+      ['Connect', () => step(initialState(testConfig()), start).state, [start, { type: 'HoldTimerExpired' }, { type: 'KeepaliveTimerExpired' }, keepalive]],
+      ['OpenSent', () => openSent(), [start, connected, { type: 'ConnectRetryTimerExpired' }, { type: 'KeepaliveTimerExpired' }]],
+      ['OpenConfirm', () => openConfirm(), [start, connected, { type: 'ConnectRetryTimerExpired' }]],
+      ['Established', () => established(), [start, connected, { type: 'TcpConnectionConfirmed', localBgpId: '10.0.0.1' }, { type: 'ConnectRetryTimerExpired' }]],
+    ];
+    for (const [name, make, events] of cases) {
+      for (const e of events) {
+        const s = make();
+        const r = step(s, e);
+        assert.equal(r.state, s, `${name} + ${e.type} keeps the state`);
+        assert.deepEqual(r.actions, [], `${name} + ${e.type} does nothing`);
+      }
+    }
+  });
+});

@@ -578,7 +578,10 @@ function expectedRib(session: AdjRibOutSession, desired: readonly Advertisement[
         const [x, y] = [a.split(':').map(Number), b.split(':').map(Number)];
         return (x[0] ?? 0) - (y[0] ?? 0) || (x[1] ?? 0) - (y[1] ?? 0) || (x[2] ?? 0) - (y[2] ?? 0);
       }),
-      nextHops: e.family === 'ipv4' ? [session.ipv4NextHop ?? ''] : [session.ipv6NextHop ?? ''],
+      nextHops:
+        e.family === 'ipv4'
+          ? [session.ipv4NextHop ?? '']
+          : [session.ipv6NextHop ?? '', ...(session.ipv6LinkLocalNextHop !== undefined ? [session.ipv6LinkLocalNextHop] : [])],
       asPath: JSON.stringify(ibgp ? [] : [{ type: 'sequence', asns: [as4 ? 23456 : session.localAsn] }]),
       as4Path: JSON.stringify(as4 ? [{ type: 'sequence', asns: [session.localAsn] }] : undefined),
     });
@@ -613,16 +616,19 @@ const sessionArb: fc.Arbitrary<AdjRibOutSession> = fc
     extendedMessage: fc.boolean(),
     families: fc.constantFrom<('ipv4' | 'ipv6')[]>(['ipv4'], ['ipv6'], ['ipv4', 'ipv6']),
     localAsn: fc.constantFrom(64512, 4200000001),
+    enhancedRouteRefresh: fc.boolean(),
+    linkLocal: fc.boolean(),
   })
-  .map(({ ibgp, fourOctetAs, extendedMessage, families, localAsn }) => ({
+  .map(({ ibgp, fourOctetAs, extendedMessage, families, localAsn, enhancedRouteRefresh, linkLocal }) => ({
     localAsn,
     peerAsn: ibgp ? localAsn : 65001,
     fourOctetAs,
     extendedMessage,
-    enhancedRouteRefresh: false,
+    enhancedRouteRefresh,
     families,
     ipv4NextHop: '10.10.10.1',
     ipv6NextHop: 'fd00::1',
+    ...(linkLocal ? { ipv6LinkLocalNextHop: 'fe80::1' } : {}),
   }));
 
 test('property: applying the UPDATEs yields exactly the desired set; no message exceeds the maximum', () => {

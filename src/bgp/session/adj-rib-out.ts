@@ -864,7 +864,8 @@ export function setAdvertisements(rib: AdjRibOut, desired: readonly Advertisemen
   for (const g of groupRoutes(announced4)) packAnnouncements(session, 'ipv4', g.attrs, g.prefixes, max, messages);
   for (const g of groupRoutes(announced6)) packAnnouncements(session, 'ipv6', g.attrs, g.prefixes, max, messages);
   if (!rib.initialTableSent) {
-    // RFC 4724 §2: End-of-RIB per family once the initial table is out.
+    // RFC 4724 §2: End-of-RIB per family once the initial table is out; the RFC recommends it for
+    // convergence in general, so it is sent whether or not graceful restart was negotiated.
     for (const family of carriedFamilies(session)) messages.push(endOfRib(AFI[family], SAFI.unicast));
   }
   return { rib: { session, ipv4: next4, ipv6: next6, initialTableSent: true }, messages, unsendable };

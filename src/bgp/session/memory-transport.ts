@@ -21,6 +21,7 @@ class MemoryConnection implements Connection {
   #closedPending = false;
   #closed = false;
   #ended = false;
+  #remoteEnded = false;
   #buffered = 0;
   #wantDrain = false;
   readonly #highWaterMark: number;
@@ -83,11 +84,22 @@ class MemoryConnection implements Connection {
     return this.#buffered;
   }
 
+  /** Like TCP: a FIN after the data written so far; the connection closes once both sides ended. */
   end(): void {
     if (this.#ended || this.#closed) return;
     this.#ended = true;
-    // After everything written so far has been delivered.
-    setImmediate(() => setImmediate(() => this.#closeBoth()));
+    // After everything written so far has been delivered (writes deliver on the next turn).
+    setImmediate(() => {
+      if (this.#remoteEnded) this.#closeBoth();
+      else this.peer?.remoteEnded();
+    });
+  }
+
+  /** The other side sent its FIN: end ours too (node's allowHalfOpen: false), or finish closing. */
+  remoteEnded(): void {
+    this.#remoteEnded = true;
+    if (this.#ended) this.#closeBoth();
+    else this.end();
   }
 
   destroy(): void {

@@ -110,6 +110,9 @@ export const netTransport: Transport = {
       server.once('error', reject);
       server.listen({ host: options.host, port: options.port }, () => {
         server.off('error', reject);
+        // Errors after binding (e.g. out of file descriptors on accept) must not crash the process;
+        // the server keeps listening.
+        server.on('error', () => undefined);
         const addr = server.address();
         const bound = typeof addr === 'object' && addr !== null ? addr : { address: options.host, port: options.port };
         resolve({

@@ -77,7 +77,10 @@ const B = '127.0.0.12';
 const NH = '192.0.2.254';
 
 /** A (AS 64512 at 127.0.0.11) dials B (AS 64513 at 127.0.0.12), which only accepts. */
-async function pair(env: Env, over: { a?: Partial<PeerSettings>; b?: Partial<PeerSettings>; clockA?: ManualClock; clockB?: ManualClock } = {}) {
+async function pair(
+  env: Env,
+  over: { a?: Partial<PeerSettings>; b?: Partial<PeerSettings>; clockA?: ManualClock; clockB?: ManualClock; defaultNextHop?: boolean } = {},
+) {
   const clockA = over.clockA ?? new ManualClock();
   const clockB = over.clockB ?? new ManualClock();
   const b = speaker(env, B, clockB);
@@ -87,8 +90,9 @@ async function pair(env: Env, over: { a?: Partial<PeerSettings>; b?: Partial<Pee
   const eventsB = record(b);
   const port = b.listenAddress?.port ?? 0;
   b.addPeer({ name: 'to-a', localAsn: 64513, peerAsn: 64512, peerAddress: A, passive: true, ...over.b });
-  // 127/8 is no valid NEXT_HOP (RFC 4271 §6.3): A announces a documentation address instead.
-  a.addPeer({ name: 'to-b', localAsn: 64512, peerAsn: 64513, peerAddress: B, peerPort: port, sourceAddress: A, nextHopIpv4: NH, ...over.a });
+  // Unless the test wants the default (the local address), A announces a NEXT_HOP override.
+  const nh = over.defaultNextHop === true ? {} : { nextHopIpv4: NH };
+  a.addPeer({ name: 'to-b', localAsn: 64512, peerAsn: 64513, peerAddress: B, peerPort: port, sourceAddress: A, ...nh, ...over.a });
   await waitFor(() => a.peerStatus('to-b')?.state === 'Established' && b.peerStatus('to-a')?.state === 'Established', 'Established');
   return { a, b, eventsA, eventsB, clockA, clockB, port };
 }
@@ -152,6 +156,15 @@ for (const makeEnv of [memoryEnv, () => netEnv]) {
       assert.deepEqual(last.flatMap((u) => u.withdrawn.map((p) => p.address)), ['192.0.2.2']);
       assert.deepEqual(last.flatMap((u) => u.announced), []);
       assert.equal(a.peerStatus('to-b')?.prefixesAdvertised, 1);
+    });
+
+    test('the default NEXT_HOP is the local address of the session (127/8 allowed between loopback ends)', async () => {
+      const { a, eventsB } = await pair(makeEnv(), { defaultNextHop: true });
+      a.setAdvertisements('to-b', [ad(v4('198.51.100.9'))]);
+      await waitFor(() => eventsB.updateReceived.some((u) => u.announced.length > 0), 'announcement');
+      const u = eventsB.updateReceived.find((x) => x.announced.length > 0);
+      assert.deepEqual(u?.update.attributes.find((x) => x.kind === 'nextHop'), { kind: 'nextHop', nextHop: A });
+      assert.equal(u?.withdrawAll, false);
     });
 
     test('iBGP carries LOCAL_PREF and an empty AS_PATH', async () => {

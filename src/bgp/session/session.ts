@@ -43,7 +43,7 @@ import type { PeerSettings } from './settings.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { Connection, Transport } from './transport.js';
 import type { Logger } from '../../observe/log.js';
-import { parseIp } from '../../model/ip.js';
+import { formatPrefix, parseIp, prefixOf } from '../../model/ip.js';
 
 type MessageType = BgpMessage['type'];
 
@@ -125,6 +125,8 @@ export interface SessionStatus {
   readonly fourOctetAs?: boolean;
   readonly extendedMessage?: boolean;
   readonly counters: SessionCounters;
+  /** Advertisements currently desired (as last given to `setAdvertisements`). */
+  readonly prefixesDesired: number;
   /** Prefixes in the Adj-RIB-Out now (sent and not withdrawn). */
   readonly prefixesAdvertised: number;
   /** Desired advertisements not sendable on this session (other family, or too large). */
@@ -234,6 +236,7 @@ export class Session {
   #rib: AdjRibOut | undefined;
   #desired: readonly Advertisement[] = [];
   #notSent = 0;
+  #unsendable = 0;
   #lastRead: number | undefined;
   #lastWrite: number | undefined;
   #lastError: { reason: DownReason; at: number } | undefined;
@@ -331,8 +334,16 @@ export class Session {
     return Promise.all([...this.#closings]).then(() => undefined);
   }
 
-  /** Replaces the desired advertisements; in Established only the difference is sent. */
+  /**
+   * Replaces the desired advertisements; in Established only the difference is sent. Throws a
+   * RangeError (and keeps the previous set) when an advertisement is malformed: a prefix that is not
+   * canonical, or a value outside uint32.
+   */
   setAdvertisements(ads: readonly Advertisement[]): void {
+    for (const ad of ads) {
+      const problem = advertisementProblem(ad);
+      if (problem) throw new RangeError(`advertisement ${ad.prefix.address}/${ad.prefix.length}: ${problem}`);
+    }
     this.#desired = ads;
     if (this.#rib && this.state === 'Established') this.#guarded(this.#primary, () => this.#syncRib());
   }
@@ -806,6 +817,7 @@ export class Session {
       this.#log.error('invalidNextHop', 'the session address is not a valid next hop; no routes are sent', { nextHop });
       carried = false;
     }
+    this.#unsendable = 0;
     this.#rib = emptyAdjRibOut({
       localAsn: n.localAsn,
       peerAsn: n.peerAsn,
@@ -826,8 +838,10 @@ export class Session {
     this.#rib = change.rib;
     const carried = this.#desired.filter((a) => rib.session.families.includes(a.prefix.family)).length;
     this.#notSent = this.#desired.length - carried + change.unsendable.length;
-    if (change.unsendable.length > 0) {
-      this.#log.warn('prefixesNotSent', 'prefixes too large to send in one UPDATE', { count: change.unsendable.length });
+    if (change.unsendable.length !== this.#unsendable) {
+      // Reported on every diff while desired; logged when the count changes.
+      this.#unsendable = change.unsendable.length;
+      if (this.#unsendable > 0) this.#log.warn('prefixesNotSent', 'prefixes whose attributes do not fit one UPDATE are not sent', { count: this.#unsendable });
     }
     for (const m of change.messages) this.#sendUpdate(attempt, m);
   }
@@ -932,6 +946,7 @@ export class Session {
       families: this.#rib?.session.families ?? [],
       ...(n ? { fourOctetAs: n.fourOctetAs, extendedMessage: n.extendedMessage } : {}),
       counters: structuredClone(this.#c),
+      prefixesDesired: this.#desired.length,
       prefixesAdvertised: this.#rib ? this.#rib.ipv4.length + this.#rib.ipv6.length : 0,
       prefixesNotSent: this.#rib ? this.#notSent : 0,
       pendingBytes: p.queuedBytes + (conn?.bufferedBytes ?? 0),
@@ -942,6 +957,53 @@ export class Session {
       ...(this.#lastNotificationReceived ? { lastNotificationReceived: this.#lastNotificationReceived } : {}),
     };
   }
+}
+
+function isUint32(n: number): boolean {
+  return Number.isInteger(n) && n >= 0 && n <= 0xffffffff;
+}
+
+/** The 32-bit value of canonical dotted-quad text, or -1 (a fast path: no bigint per prefix). */
+function ipv4Value(text: string): number {
+  const parts = text.split('.');
+  if (parts.length !== 4) return -1;
+  let v = 0;
+  for (const part of parts) {
+    if (part.length === 0 || part.length > 3 || (part.length > 1 && part[0] === '0')) return -1;
+    let n = 0;
+    for (let i = 0; i < part.length; i++) {
+      const c = part.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) return -1;
+      n = n * 10 + c;
+    }
+    if (n > 255) return -1;
+    v = v * 256 + n;
+  }
+  return v;
+}
+
+/** Why an advertisement cannot be sent, or undefined when it is well formed. */
+export function advertisementProblem(ad: Advertisement): string | undefined {
+  const p = ad.prefix;
+  const bits = p.family === 'ipv4' ? 32 : 128;
+  if (!Number.isInteger(p.length) || p.length < 0 || p.length > bits) return 'bad prefix length';
+  if (p.family === 'ipv4') {
+    const v = ipv4Value(p.address);
+    if (v < 0) return 'address does not match its family';
+    const host = p.length === 0 ? 0xffffffff : p.length === 32 ? 0 : (0xffffffff >>> p.length) >>> 0;
+    if ((v & host) >>> 0 !== 0) return 'not canonical (host bits set)';
+  } else {
+    const ip = parseIp(p.address);
+    if (!ip || ip.family !== 'ipv6') return 'address does not match its family';
+    if (formatPrefix(prefixOf(ip, p.length)) !== `${p.address}/${p.length}`) return 'not canonical (host bits set or non-canonical text)';
+  }
+  if (ad.localPref !== undefined && !isUint32(ad.localPref)) return 'localPref outside uint32';
+  if (ad.med !== undefined && !isUint32(ad.med)) return 'med outside uint32';
+  for (const c of ad.communities) if (!isUint32(c)) return 'community outside uint32';
+  for (const c of ad.largeCommunities) {
+    if (!isUint32(c.globalAdmin) || !isUint32(c.localData1) || !isUint32(c.localData2)) return 'large community part outside uint32';
+  }
+  return undefined;
 }
 
 /** Whether `address` is an IPv4 loopback address (127/8, RFC 1122 §3.2.1.3). */

@@ -5,6 +5,7 @@
 import { AFI, SAFI } from '../wire/types.js';
 import type { Capability } from '../wire/types.js';
 import type { PeerConfig } from '../../config/types.js';
+import { parseIp } from '../../model/ip.js';
 import { DEFAULT_BACKOFF } from '../fsm/backoff.js';
 import type { BackoffConfig, FsmConfig } from '../fsm/types.js';
 
@@ -26,8 +27,13 @@ export interface PeerSettings {
   readonly holdTimeSec?: number;
   /** Seconds; default a third of the negotiated hold time. */
   readonly keepaliveSec?: number;
-  /** TCP connect timeout in seconds; default 10 (MetalLB native). */
+  /**
+   * MetalLB's `connectTime`: how long to wait between connection attempts, in seconds. The retry
+   * backoff (first retry within 1 s, doubling) is capped here; default 120 (MetalLB native's cap).
+   */
   readonly connectTimeSec?: number;
+  /** How long one TCP connect may take, in seconds; default 10 (MetalLB native). */
+  readonly connectTimeoutSec?: number;
   /** Our BGP Identifier on this session; default the speaker's, else the session's local IPv4 address. */
   readonly routerId?: string;
   /** Only accept the peer's connection; never dial. */
@@ -55,7 +61,7 @@ export interface PeerSettings {
 export const PEER_DEFAULTS = {
   peerPort: 179,
   holdTimeSec: 90,
-  connectTimeSec: 10,
+  connectTimeoutSec: 10,
   gracefulRestartTimeSec: 120,
 } as const;
 
@@ -119,8 +125,12 @@ export function fsmConfigFor(settings: PeerSettings): FsmConfig {
     holdTimeSec: settings.holdTimeSec ?? PEER_DEFAULTS.holdTimeSec,
     ...(settings.keepaliveSec !== undefined ? { keepaliveSec: settings.keepaliveSec } : {}),
     passive: settings.passive === true,
-    connectTimeoutMs: (settings.connectTimeSec ?? PEER_DEFAULTS.connectTimeSec) * 1000,
-    backoff: { ...DEFAULT_BACKOFF, ...settings.backoff },
+    connectTimeoutMs: (settings.connectTimeoutSec ?? PEER_DEFAULTS.connectTimeoutSec) * 1000,
+    backoff: {
+      ...DEFAULT_BACKOFF,
+      ...(settings.connectTimeSec !== undefined ? { maxMs: settings.connectTimeSec * 1000 } : {}),
+      ...settings.backoff,
+    },
     capabilities: capabilitiesFor(settings),
   };
 }
@@ -136,6 +146,20 @@ export function validatePeerSettings(settings: PeerSettings): string[] {
   const hold = settings.holdTimeSec ?? PEER_DEFAULTS.holdTimeSec;
   // RFC 4271 §4.2: the hold time is 0 or at least 3 seconds.
   if (!Number.isInteger(hold) || hold < 0 || hold > 65535 || hold === 1 || hold === 2) errors.push(`holdTimeSec ${hold} must be 0 or 3..65535`);
+  if (parseIp(settings.peerAddress) === undefined) errors.push(`peerAddress ${settings.peerAddress} is not an IP address`);
+  if (settings.sourceAddress !== undefined && parseIp(settings.sourceAddress) === undefined) {
+    errors.push(`sourceAddress ${settings.sourceAddress} is not an IP address`);
+  }
+  if (settings.routerId !== undefined && parseIp(settings.routerId)?.family !== 'ipv4') errors.push(`routerId ${settings.routerId} is not an IPv4 address`);
+  for (const [key, v] of [
+    ['connectTimeSec', settings.connectTimeSec],
+    ['connectTimeoutSec', settings.connectTimeoutSec],
+  ] as const) {
+    if (v !== undefined && !(Number.isFinite(v) && v > 0)) errors.push(`${key} ${v} must be positive`);
+  }
+  if (settings.keepaliveSec !== undefined && !(Number.isFinite(settings.keepaliveSec) && settings.keepaliveSec >= 0)) {
+    errors.push(`keepaliveSec ${settings.keepaliveSec} must not be negative`);
+  }
   const port = settings.peerPort ?? PEER_DEFAULTS.peerPort;
   if (!Number.isInteger(port) || port < 1 || port > 65535) errors.push(`peerPort ${port} out of range`);
   return errors;

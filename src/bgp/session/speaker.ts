@@ -164,7 +164,7 @@ export class Speaker {
       this.addPeer(settings);
       return;
     }
-    if (JSON.stringify(old.settings) === JSON.stringify(settings)) return;
+    if (stableJson(old.settings) === stableJson(settings)) return;
     const errors = validatePeerSettings(settings);
     if (errors.length > 0) throw new RangeError(`peer ${settings.name}: ${errors.join('; ')}`);
     const ads = old.advertisements;
@@ -198,6 +198,11 @@ export class Speaker {
     const s = this.#sessions.get(name);
     if (!s) throw new Error(`no peer ${name}`);
     s.setAdvertisements(ads);
+  }
+
+  /** The advertisements last set for a peer (empty for an unknown peer). */
+  advertisementsOf(name: string): readonly Advertisement[] {
+    return this.#sessions.get(name)?.advertisements ?? [];
   }
 
   /** Peer names. */
@@ -263,4 +268,13 @@ export class Speaker {
     }
     return fallback;
   }
+}
+
+/** JSON with object keys sorted, to compare settings regardless of key order. */
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 }

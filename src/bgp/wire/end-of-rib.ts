@@ -5,7 +5,7 @@
  */
 import { ATTRIBUTE_TYPE } from './codes.js';
 import { AFI, SAFI } from './types.js';
-import type { UpdateMessage } from './types.js';
+import type { DecodeResult, UpdateMessage } from './types.js';
 
 /** The End-of-RIB marker of a family. */
 export function endOfRib(afi: number, safi: number): UpdateMessage {
@@ -29,4 +29,14 @@ export function endOfRibFamily(m: UpdateMessage): { afi: number; safi: number } 
     return { afi: ((a.value[0] as number) << 8) | (a.value[1] as number), safi: a.value[2] as number };
   }
   return undefined;
+}
+
+/**
+ * The family a decoded message marks as End-of-RIB: only an UPDATE that decoded without any error
+ * counts, so an UPDATE whose malformed attributes were discarded (RFC 7606) is never mistaken for
+ * the empty End-of-RIB marker.
+ */
+export function endOfRibOf(r: DecodeResult): { afi: number; safi: number } | undefined {
+  if (!r.ok || r.errors.length > 0 || r.msg.type !== 'update') return undefined;
+  return endOfRibFamily(r.msg);
 }

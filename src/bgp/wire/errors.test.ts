@@ -266,6 +266,7 @@ test('validateUpdate: session-context checks of RFC 4271 §6.3 and RFC 7606', ()
   const wrongFirst = validateUpdate(m, { ibgp: false, peerAs: 65009 }).map(note);
   assert.deepEqual(wrongFirst.map((e) => `${e.code}/${e.subcode}/${e.handling}`), ['3/11/treat-as-withdraw', '3/0/attribute-discard']);
   assert.deepEqual(validateUpdate(m, { ibgp: true, peerAs: 65001 }), []);
+  assert.deepEqual(validateUpdate(m, { ibgp: false, peerAs: 65009, enforceFirstAs: false }).map((e) => e.reason), ['BGP_ERR_LOCAL_PREF_FROM_EXTERNAL']);
   const own = validateUpdate(m, { ibgp: true, peerAs: 65001, localAddresses: ['10.0.0.1'] }).map(note);
   assert.deepEqual(own.map((e) => `${e.code}/${e.subcode}`), ['3/8']);
   const noLp: UpdateMessage = { ...m, attributes: m.attributes.filter((a) => a.kind !== 'localPref') };

@@ -9,6 +9,15 @@
  * `prefixEncodedSize(p)` to that attribute's value, and once the value passes 255 octets the
  * attribute header grows by one octet (extended length). Fill until the next prefix would pass
  * `maxMessageSize(opts)` (4096, or 65535 with RFC 8654); `encodeMessage` throws past it.
+ * The encoder writes attributes in the order given; `canonicalAttributeOrder` puts MP_REACH_NLRI /
+ * MP_UNREACH_NLRI first (RFC 7606 §5.1) and the rest in type order.
+ *
+ * Normalisation on decode (what a round trip of foreign bytes does not keep): the Extended Length
+ * flag is recomputed (set only past 255 octets), the unused low four flag bits are dropped, the
+ * trailing bits of a prefix are cleared, the reserved octets of MP_REACH_NLRI and the multiprotocol
+ * capability are written as 0, and an OPEN's parameters use the RFC 9072 encoding only when needed.
+ * AS4_PATH / AS4_AGGREGATOR are decoded on any session; RFC 6793 §4.2.3 merging (and ignoring them
+ * from a 4-octet speaker) is left to the receiver of the routes.
  */
 export type * from './types.js';
 export { AFI, SAFI, AS_TRANS } from './types.js';
@@ -21,9 +30,9 @@ export { BufferReader } from './buffer-reader.js';
 export { BufferWriter } from './buffer-writer.js';
 export { capabilitiesOf, peerAsOf, negotiateCodecOptions, validateOpen, type OpenExpectations } from './open.js';
 export { validateUpdate, updateEncodedSize, type UpdateContext } from './update.js';
-export { attributeEncodedSize, attributesEncodedSize, attributeValueSize } from './path-attributes.js';
+export { attributeEncodedSize, attributesEncodedSize, attributeValueSize, canonicalAttributeOrder } from './path-attributes.js';
 export { prefixEncodedSize } from './nlri.js';
-export { endOfRib, endOfRibFamily } from './end-of-rib.js';
+export { endOfRib, endOfRibFamily, endOfRibOf } from './end-of-rib.js';
 export { routeRefresh } from './route-refresh.js';
 export {
   shutdownNotification,

@@ -17,10 +17,6 @@ import type { BgpMessage, CodecOptions, DecodeResult } from './types.js';
 
 const MT = MESSAGE_TYPE;
 
-function fail(error: DecodeResult & { ok: false }): DecodeResult {
-  return error;
-}
-
 /**
  * Decodes one complete message (header included), as the framer delivers it. RFC 4271 §6.1: the
  * header is checked again, then the length against the type's fixed or minimum size.
@@ -28,7 +24,7 @@ function fail(error: DecodeResult & { ok: false }): DecodeResult {
 export function decodeMessage(bytes: Uint8Array, opts: CodecOptions): DecodeResult {
   if (bytes.length < MESSAGE_SIZE.HEADER) {
     const data = bytes.length >= 18 ? bytes.slice(16, 18) : new Uint8Array(0);
-    return fail({ ok: false, error: bgpError('BGP_ERR_BAD_MESSAGE_LENGTH', `message of ${bytes.length} octets`, data) });
+    return { ok: false, error: bgpError('BGP_ERR_BAD_MESSAGE_LENGTH', `message of ${bytes.length} octets`, data) };
   }
   const h = decodeHeader(bytes, 0, maxMessageSize(opts));
   if (!h.ok) return h;

@@ -593,6 +593,22 @@ export function encodeAttribute(w: BufferWriter, a: PathAttribute, opts: CodecOp
   }
 }
 
+/**
+ * The attributes in the order we send them: MP_REACH_NLRI and MP_UNREACH_NLRI first (RFC 7606 §5.1,
+ * so a receiver can find the NLRI even if a later attribute is malformed), the rest in ascending
+ * type code (RFC 4271 §5). Stable; returns a new array.
+ */
+export function canonicalAttributeOrder(attrs: readonly PathAttribute[]): PathAttribute[] {
+  const rank = (a: PathAttribute): number => {
+    const code = attributeCode(a);
+    return code === T.MP_REACH_NLRI.code || code === T.MP_UNREACH_NLRI.code ? code - 256 : code;
+  };
+  return attrs
+    .map((a, i) => ({ a, i, r: rank(a) }))
+    .sort((x, y) => x.r - y.r || x.i - y.i)
+    .map((x) => x.a);
+}
+
 /** Encodes an attribute list in the given order. */
 export function encodeAttributes(w: BufferWriter, attrs: readonly PathAttribute[], opts: CodecOptions): void {
   for (const a of attrs) encodeAttribute(w, a, opts);

@@ -1,7 +1,8 @@
 /**
  * ROUTE-REFRESH (RFC 2918 §3, RFC 7313 §3.2): AFI (2), message subtype (1), SAFI (1). A subtype-0
  * message longer than 23 octets carries ORF entries (RFC 5291), which we do not model and skip; for
- * subtypes 1 and 2 (BoRR, EoRR) any length but 23 is an error (RFC 7313 §5).
+ * subtypes 1 and 2 (BoRR, EoRR) any length but 23 is an error (RFC 7313 §5). Other subtypes decode
+ * as they are: RFC 7313 §5 says the receiver ignores them, which is the session's decision.
  */
 import type { BufferReader } from './buffer-reader.js';
 import type { BufferWriter } from './buffer-writer.js';
@@ -33,6 +34,6 @@ export function encodeRouteRefresh(w: BufferWriter, m: RouteRefreshMessage): voi
 }
 
 /** A ROUTE-REFRESH asking for a family's routes (RFC 2918), or marking BoRR/EoRR (RFC 7313). */
-export function routeRefresh(afi: number, safi: number, subtype = ROUTE_REFRESH_SUBTYPE.NORMAL.code): RouteRefreshMessage {
+export function routeRefresh(afi: number, safi: number, subtype: number = ROUTE_REFRESH_SUBTYPE.NORMAL.code): RouteRefreshMessage {
   return { type: 'routeRefresh', afi, subtype, safi };
 }

@@ -98,11 +98,18 @@ export interface UpdateContext {
   readonly confederationPeer?: boolean;
   /** Our own addresses; a NEXT_HOP equal to one of them is invalid (RFC 4271 §6.3). */
   readonly localAddresses?: readonly string[];
+  /**
+   * Whether an external peer's AS_PATH must start with its AS (RFC 4271 §6.3 "MAY"; FRR's
+   * `enforce-first-as`). Default true; turn off for route servers, which do not prepend.
+   */
+  readonly enforceFirstAs?: boolean;
 }
 
 /**
  * The checks of RFC 4271 §6.3 and RFC 7606 that need the session's context, run on a decoded UPDATE.
  * Returns the errors found (none is a session reset; all are treat-as-withdraw or attribute-discard).
+ * The message is not changed: for attribute-discard the caller ignores that attribute, for
+ * treat-as-withdraw it treats the UPDATE's NLRI as withdrawn.
  */
 export function validateUpdate(m: UpdateMessage, ctx: UpdateContext): BgpError[] {
   const errors: BgpError[] = [];
@@ -113,7 +120,7 @@ export function validateUpdate(m: UpdateMessage, ctx: UpdateContext): BgpError[]
       // RFC 7606 §7.2 (RFC 5065 §5.3): confederation segments from a non-confederation eBGP peer.
       if (!ctx.confederationPeer && a.segments.some((s) => s.type === 'confedSequence' || s.type === 'confedSet')) {
         errors.push(bgpError('BGP_ERR_MALFORMED_AS_PATH', 'confederation segment from an external peer'));
-      } else if (hasReach && !ctx.confederationPeer && (first === undefined || first.type !== 'sequence' || first.asns[0] !== ctx.peerAs)) {
+      } else if (hasReach && ctx.enforceFirstAs !== false && !ctx.confederationPeer && (first === undefined || first.type !== 'sequence' || first.asns[0] !== ctx.peerAs)) {
         // RFC 4271 §6.3: the leftmost AS of an external peer's AS_PATH must be the peer's AS.
         errors.push(bgpError('BGP_ERR_MALFORMED_AS_PATH', `AS_PATH does not start with peer AS ${ctx.peerAs}`));
       }
