@@ -21,7 +21,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Lab, labUnavailable, peakMemoryKiB, sleep, waitUntil } from '../test/interop/lab/lab.js';
@@ -36,6 +36,7 @@ import { startSpeaker } from '../test/interop/lab/speaker.js';
 
 const RECEIVER_AS = 64512;
 const SENDER_AS = 64513;
+const POLL_MS = Number(arg('poll-ms') ?? '10');
 
 interface Sender {
   readonly name: string;
@@ -140,7 +141,7 @@ async function runOnce(sender: Sender, n: number): Promise<Result> {
         const now = Date.now();
         const nb = j[s.v4];
         if (nb?.bgpState === 'Established' && (nb.addressFamilyInfo?.ipv4Unicast?.acceptedPrefixCounter ?? 0) >= n) doneAt = now;
-        if (doneAt === undefined) await sleep(10);
+        if (doneAt === undefined) await sleep(POLL_MS);
       }
       // Let the End-of-RIB and any trailing UPDATE arrive before reading the counters.
       await sleep(1500);
@@ -176,19 +177,27 @@ async function main(): Promise<void> {
   const senders = (arg('senders') ?? 'metallb-ts,gobgp,bird').split(',');
   const repeat = Number(arg('repeat') ?? '3');
   const rows: string[] = [];
+  const loads: number[] = [];
   for (const n of sizes) {
-    for (const name of senders) {
-      const sender = SENDERS[name];
-      if (!sender) throw new Error(`unknown sender ${name}`);
-      const runs: Result[] = [];
-      for (let i = 0; i < repeat; i++) {
+    const runs = new Map<string, Result[]>(senders.map((name) => [name, []]));
+    // Round-robin over the senders in each repetition, so a change in machine load during the run
+    // hits every sender alike.
+    for (let i = 0; i < repeat; i++) {
+      for (const name of senders) {
+        const sender = SENDERS[name];
+        if (!sender) throw new Error(`unknown sender ${name}`);
+        loads.push(loadavg()[0] ?? NaN);
         const res = await runOnce(sender, n);
-        console.error(`${name} ${n}: ${res.seconds.toFixed(3)} s, ${res.updates} UPDATEs, ${(res.peakKiB / 1024).toFixed(0)} MiB`);
-        runs.push(res);
+        console.error(`${name} ${n}: ${res.seconds.toFixed(3)} s, ${res.updates} UPDATEs, ${(res.peakKiB / 1024).toFixed(0)} MiB (load ${loadavg()[0]?.toFixed(1)})`);
+        runs.get(name)?.push(res);
       }
-      const secs = runs.map((x) => x.seconds);
+    }
+    for (const name of senders) {
+      const sender = SENDERS[name] as Sender;
+      const rs = runs.get(name) ?? [];
+      const secs = rs.map((x) => x.seconds);
       rows.push(
-        `| ${sender.label} | ${n.toLocaleString('en-US')} | ${median(secs).toFixed(3)} s (${Math.min(...secs).toFixed(3)}-${Math.max(...secs).toFixed(3)}) | ${median(runs.map((x) => x.updates))} | ${(median(runs.map((x) => x.peakKiB)) / 1024).toFixed(0)} MiB |`,
+        `| ${sender.label} | ${n.toLocaleString('en-US')} | ${median(secs).toFixed(3)} s (${Math.min(...secs).toFixed(3)}-${Math.max(...secs).toFixed(3)}) | ${median(rs.map((x) => x.updates))} | ${(median(rs.map((x) => x.peakKiB)) / 1024).toFixed(0)} MiB |`,
       );
     }
   }
@@ -198,11 +207,17 @@ async function main(): Promise<void> {
     '',
     `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on this machine (${cpus().length} cores, Node.js ${process.version}) by \`npm run bench:initial-table\` (bench/initial-table.ts).`,
     `Receiver: FRR ${frrVersion} (bgpd + zebra, \`frr defaults traditional\`, installing into the kernel) in a network namespace; the sender in another, joined by a veth; eBGP, the sender passive, FRR starting the session once the sender holds the whole table.`,
+    `The machine was shared with other work while this ran: 1-minute load average ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} on ${cpus().length} cores at the start of the runs, so absolute times are noisy; the senders were run round-robin so they saw the same conditions.`,
     `Time runs from Established as FRR reports it (bgpd's ADJCHANGE Up log line, millisecond timestamps) until FRR's accepted-prefix counter for the sender reaches N (polled every 10 ms on bgpd's vty socket); UPDATE messages are FRR's received-UPDATE counter for the session (End-of-RIB included); memory is the sender process's VmHWM. Median of ${repeat} runs, range in brackets.`,
     '',
     "| sender | IPv4 /32 prefixes | Established -> all in FRR's BGP table | UPDATE messages | sender peak memory |",
     '|---|---:|---:|---:|---:|',
     ...rows,
+    '',
+    'Notes from packet captures on the lab link (tcpdump in the receiver namespace, same setup):',
+    "- BIRD 2.0.12 usually writes its first ~4 KB of UPDATEs at once and then pauses until FRR's own first UPDATE arrives about 1 s later (FRR's coalesce time); that pause, not its encoding speed, is most of its 1 000 and 10 000 rows.",
+    '- GoBGP needs about 2 s of its own to put 100 000 prefixes on the wire on this loaded machine (first to last data segment), against 0.7 s in the quiet baseline of bgp-baseline.md; the receiver adds the rest.',
+    '- metallb-ts negotiates RFC 8654 extended messages with FRR, so 100 000 /32 fit in 8 UPDATEs plus End-of-RIB; GoBGP stays at 4 096-byte messages, BIRD sends about 256 prefixes per UPDATE. MetalLB itself sends one UPDATE per prefix.',
     '',
   ].join('\n');
   console.log(text);

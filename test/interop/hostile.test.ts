@@ -153,6 +153,8 @@ async function expectTreatAsWithdraw(name: string, h: { first: RawConnection }, 
 
 const T = { timeout: 30_000 };
 const NLRI = [32, 198, 51, 100, 9];
+/** A NEXT_HOP that is valid as data (the codec flags loopback next hops as invalid, RFC 4271 §6.3). */
+const NH = '192.0.2.1';
 
 // --- Message header errors (RFC 4271 §6.1) -------------------------------------------------------
 
@@ -217,7 +219,7 @@ test('hostile: OPEN shorter than 29 octets (truncated) -> 1/2 Bad Message Length
 // --- UPDATE errors (RFC 4271 §6.3, RFC 7606) ----------------------------------------------------
 
 test('hostile: UPDATE whose attribute length overruns the message -> 3/1 Malformed Attribute List', T, async () => {
-  const h = await hostile('update-attr-list', 'established', (id) => update({ attrs: goodAttrs(PEER_AS, id), attrLength: 200, nlri: NLRI }));
+  const h = await hostile('update-attr-list', 'established', () => update({ attrs: goodAttrs(PEER_AS, NH), attrLength: 200, nlri: NLRI }));
   await expectResetAndRecovery('update-attr-list', h, 3, 1);
 });
 
@@ -227,36 +229,96 @@ test('hostile: UPDATE shorter than 23 octets (truncated) -> 1/2 Bad Message Leng
 });
 
 test('hostile: UPDATE with NLRI prefix length 33 -> 3/10 Invalid Network Field (RFC 7606 §5.3)', T, async () => {
-  const h = await hostile('update-nlri', 'established', (id) => update({ attrs: goodAttrs(PEER_AS, id), nlri: [33, 198, 51, 100, 9, 0] }));
+  const h = await hostile('update-nlri', 'established', () => update({ attrs: goodAttrs(PEER_AS, NH), nlri: [33, 198, 51, 100, 9, 0] }));
   await expectResetAndRecovery('update-nlri', h, 3, 10);
 });
 
 test('hostile: ORIGIN with wrong flags -> RFC 7606 §3(c) treat-as-withdraw (3/4), no reset', T, async () => {
-  const h = await hostile('update-flags', 'established', (id) =>
-    update({ attrs: [...attr(0xc0, 1, [0]), ...attr(0x40, 2, [2, 1, ...u32(PEER_AS)]), ...attr(0x40, 3, ipv4(id))], nlri: NLRI }),
+  const h = await hostile('update-flags', 'established', () =>
+    update({ attrs: [...attr(0xc0, 1, [0]), ...attr(0x40, 2, [2, 1, ...u32(PEER_AS)]), ...attr(0x40, 3, ipv4(NH))], nlri: NLRI }),
   );
   await expectTreatAsWithdraw('update-flags', h, 3, 4);
 });
 
 test('hostile: ORIGIN value 5 -> RFC 7606 §7.1 treat-as-withdraw (3/6), no reset', T, async () => {
-  const h = await hostile('update-origin', 'established', (id) =>
-    update({ attrs: [...attr(0x40, 1, [5]), ...attr(0x40, 2, [2, 1, ...u32(PEER_AS)]), ...attr(0x40, 3, ipv4(id))], nlri: NLRI }),
+  const h = await hostile('update-origin', 'established', () =>
+    update({ attrs: [...attr(0x40, 1, [5]), ...attr(0x40, 2, [2, 1, ...u32(PEER_AS)]), ...attr(0x40, 3, ipv4(NH))], nlri: NLRI }),
   );
   await expectTreatAsWithdraw('update-origin', h, 3, 6);
 });
 
 test('hostile: NEXT_HOP of 5 octets -> RFC 7606 §7.3 treat-as-withdraw (3/5), no reset', T, async () => {
-  const h = await hostile('update-next-hop', 'established', (id) =>
-    update({ attrs: [...attr(0x40, 1, [0]), ...attr(0x40, 2, [2, 1, ...u32(PEER_AS)]), ...attr(0x40, 3, [...ipv4(id), 1])], nlri: NLRI }),
+  const h = await hostile('update-next-hop', 'established', () =>
+    update({ attrs: [...attr(0x40, 1, [0]), ...attr(0x40, 2, [2, 1, ...u32(PEER_AS)]), ...attr(0x40, 3, [...ipv4(NH), 1])], nlri: NLRI }),
   );
   await expectTreatAsWithdraw('update-next-hop', h, 3, 5);
 });
 
 test('hostile: AS_PATH with segment type 7 -> RFC 7606 §7.2 treat-as-withdraw (3/11), no reset', T, async () => {
-  const h = await hostile('update-as-path', 'established', (id) =>
-    update({ attrs: [...attr(0x40, 1, [0]), ...attr(0x40, 2, [7, 1, ...u32(PEER_AS)]), ...attr(0x40, 3, ipv4(id))], nlri: NLRI }),
+  const h = await hostile('update-as-path', 'established', () =>
+    update({ attrs: [...attr(0x40, 1, [0]), ...attr(0x40, 2, [7, 1, ...u32(PEER_AS)]), ...attr(0x40, 3, ipv4(NH))], nlri: NLRI }),
   );
   await expectTreatAsWithdraw('update-as-path', h, 3, 11);
+});
+
+test('hostile: NEXT_HOP 0.0.0.0 (semantically wrong) -> no NOTIFICATION, session stays up (RFC 4271 §6.3, RFC 7606 §7.3)', T, async () => {
+  const h = await hostile('update-next-hop-zero', 'established', () =>
+    update({ attrs: [...attr(0x40, 1, [0]), ...attr(0x40, 2, [2, 1, ...u32(PEER_AS)]), ...attr(0x40, 3, [0, 0, 0, 0])], nlri: NLRI }),
+  );
+  const u = await waitUntil(() => updates.find((x) => (x as { name?: string }).name === 'update-next-hop-zero'), { timeoutMs: 10_000, what: 'UPDATE seen' });
+  // Either ignored (RFC 4271 §6.3) or treated as withdrawn (RFC 7606 §7.3): never announced.
+  assert.equal(u.announced.length, 0);
+  await sleep(500);
+  assert.deepEqual(h.first.notifications, []);
+  assert.equal(h.first.closed, false);
+  assert.equal(speaker.peerStatus('update-next-hop-zero')?.state, 'Established');
+  assertGoodUntouched();
+  await speaker.removePeer('update-next-hop-zero');
+});
+
+test('hostile: UPDATE without ORIGIN -> RFC 7606 §3(d) treat-as-withdraw (3/3), no reset', T, async () => {
+  const h = await hostile('update-missing', 'established', () =>
+    update({ attrs: [...attr(0x40, 2, [2, 1, ...u32(PEER_AS)]), ...attr(0x40, 3, ipv4(NH))], nlri: NLRI }),
+  );
+  await expectTreatAsWithdraw('update-missing', h, 3, 3);
+});
+
+test('hostile: unrecognized well-known attribute -> 3/2 Unrecognized Well-known Attribute', T, async () => {
+  const h = await hostile('update-unknown-wk', 'established', () => update({ attrs: [...goodAttrs(PEER_AS, NH), ...attr(0x40, 99, [1, 2])], nlri: NLRI }));
+  await expectResetAndRecovery('update-unknown-wk', h, 3, 2);
+});
+
+test('hostile: MP_REACH_NLRI with an IPv6 prefix of length 129 -> 3/9 Optional Attribute Error (RFC 4760 §7, RFC 7606 §5.3)', T, async () => {
+  const nh = [0xfd, 0, 0, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x28];
+  const mp = [0, 2, 1, 16, ...nh, 0, 129, ...new Array<number>(17).fill(0x20)];
+  const h = await hostile('update-mp-nlri', 'established', () =>
+    update({ attrs: [...attr(0x40, 1, [0]), ...attr(0x40, 2, [2, 1, ...u32(PEER_AS)]), ...attr(0x80, 14, mp)] }),
+  );
+  await expectResetAndRecovery('update-mp-nlri', h, 3, 9);
+});
+
+test('hostile: two MP_REACH_NLRI attributes -> 3/1 Malformed Attribute List (RFC 7606 §3(g))', T, async () => {
+  const nh = [0xfd, 0, 0, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x28];
+  const mp = [0, 2, 1, 16, ...nh, 0, 128, ...new Array<number>(16).fill(0x20)];
+  const h = await hostile('update-dup-mp', 'established', () =>
+    update({ attrs: [...attr(0x40, 1, [0]), ...attr(0x40, 2, [2, 1, ...u32(PEER_AS)]), ...attr(0x80, 14, mp), ...attr(0x80, 14, mp)] }),
+  );
+  await expectResetAndRecovery('update-dup-mp', h, 3, 1);
+});
+
+test('hostile: a duplicated MED -> RFC 7606 §3(g) attribute discard, no reset, the route kept', T, async () => {
+  const h = await hostile('update-dup-med', 'established', () =>
+    update({ attrs: [...goodAttrs(PEER_AS, NH), ...attr(0x80, 4, u32(10)), ...attr(0x80, 4, u32(20))], nlri: NLRI }),
+  );
+  const u = await waitUntil(() => updates.find((x) => (x as { name?: string }).name === 'update-dup-med'), { timeoutMs: 10_000, what: 'UPDATE seen' });
+  assert.equal(u.withdrawAll, false);
+  assert.equal(u.announced.length, 1);
+  assert.ok(u.errors.some((e) => e.code === 3 && e.subcode === 1 && e.handling === 'attribute-discard'), JSON.stringify(u.errors.map((e) => e.reason)));
+  await sleep(500);
+  assert.deepEqual(h.first.notifications, []);
+  assert.equal(speaker.peerStatus('update-dup-med')?.state, 'Established');
+  assertGoodUntouched();
+  await speaker.removePeer('update-dup-med');
 });
 
 // --- Garbage and cut streams --------------------------------------------------------------------
@@ -273,7 +335,7 @@ test('hostile: a message cut off mid-way and the connection closed -> session co
   const peer = await new RawPeer(address, async (c, index) => {
     if (index > 0) return good(c);
     await establish(c, address);
-    c.socket.end(update({ attrs: goodAttrs(PEER_AS, address), nlri: NLRI }).subarray(0, 30));
+    c.socket.end(update({ attrs: goodAttrs(PEER_AS, NH), nlri: NLRI }).subarray(0, 30));
   }).listen();
   hostilePeers.push(peer);
   await addSpeakerPeer(peer, 'cut');

@@ -61,7 +61,11 @@ export class Exabgp {
 
   async start(): Promise<this> {
     const script = join(this.lab.dir, `${this.name}-collect.sh`);
-    writeFileSync(script, `#!/bin/sh\nexec cat >> ${this.eventsFile}\n`);
+    // A reader that never exits on its own: ExaBGP stops everything after five helper deaths.
+    writeFileSync(
+      script,
+      `#!/usr/bin/python3\nimport sys\nout = open(${JSON.stringify(this.eventsFile)}, 'a')\nwhile True:\n    line = sys.stdin.readline()\n    if not line:\n        break\n    out.write(line)\n    out.flush()\n`,
+    );
     chmodSync(script, 0o755);
     writeFileSync(this.eventsFile, '');
     writeFileSync(this.confFile, exabgpConfig(this.options, script));

@@ -226,8 +226,8 @@ export interface FrrNeighborJson {
   readonly messageStats?: {
     readonly updatesRecv?: number;
     readonly updatesSent?: number;
-    readonly refreshRecv?: number;
-    readonly refreshSent?: number;
+    readonly routeRefreshRecv?: number;
+    readonly routeRefreshSent?: number;
     readonly notificationsRecv?: number;
     readonly notificationsSent?: number;
   };

@@ -86,12 +86,15 @@ export class Gobgp {
     return JSON.parse(await this.cli(['neighbor', '-j'])) as GobgpNeighborJson[];
   }
 
-  /** The session state of one neighbor (`established`, `active`, ...). */
+  /**
+   * The session state of one neighbor in lower case (`established`, `active`, ...). gobgp 3.10 prints
+   * the state as the number of its protobuf enum (6 = ESTABLISHED).
+   */
   async neighborState(address: string): Promise<string | undefined> {
     const n = (await this.neighbors()).find((x) => x.conf?.neighbor_address === address);
-    const state = n?.state?.session_state;
-    // gobgp 3.x prints the protobuf enum as a number (apipb.PeerState_SessionState).
-    return typeof state === 'number' ? GOBGP_SESSION_STATES[state] : state;
+    const s = n?.state?.session_state;
+    if (typeof s === 'number') return GOBGP_STATES[s];
+    return s?.toLowerCase();
   }
 
   async waitEstablished(address: string, timeoutMs = 20_000): Promise<void> {
@@ -104,8 +107,8 @@ export class Gobgp {
   }
 }
 
-/** apipb.PeerState.SessionState by number. */
-const GOBGP_SESSION_STATES: Readonly<Record<number, string>> = { 0: 'unknown', 1: 'idle', 2: 'connect', 3: 'active', 4: 'opensent', 5: 'openconfirm', 6: 'established' };
+/** apipb.PeerState.SessionState. */
+const GOBGP_STATES: Record<number, string> = { 0: 'unknown', 1: 'idle', 2: 'connect', 3: 'active', 4: 'opensent', 5: 'openconfirm', 6: 'established' };
 
 /** One path in `gobgp global rib -j`. */
 export interface GobgpPath {

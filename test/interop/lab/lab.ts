@@ -8,7 +8,7 @@
  * is started by this lab, remembered by pid, and killed by pid in `teardown()`, which also deletes
  * the namespaces and the lab's temporary directory. Teardown is idempotent.
  */
-import { spawn, execFile } from 'node:child_process';
+import { spawn, execFile, execFileSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, openSync, closeSync, readFileSync, existsSync } from 'node:fs';
@@ -152,6 +152,34 @@ export class Lab {
   private constructor() {
     this.id = randomBytes(3).toString('hex');
     this.dir = mkdtempSync(join(tmpdir(), `mts-lab-${this.id}-`));
+    // Safety net if the process exits without `teardown()` (a crash, process.exit): kill what we
+    // started and delete our namespaces synchronously.
+    this.exitHandler = () => this.teardownSync();
+    process.once('exit', this.exitHandler);
+  }
+
+  private readonly exitHandler: () => void;
+
+  /** The synchronous part of teardown, for process exit. */
+  private teardownSync(): void {
+    if (this.tornDown) return;
+    this.tornDown = true;
+    for (const p of this.processes) signal(p.pid, 'SIGKILL');
+    for (const ns of this.namespaces) {
+      try {
+        execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+      } catch {
+        /* already gone */
+      }
+    }
+    for (const fn of this.cleanups) {
+      try {
+        void fn();
+      } catch {
+        /* keep going */
+      }
+    }
+    rmSync(this.dir, { recursive: true, force: true });
   }
 
   /** Makes an empty lab (no namespaces yet). */
@@ -297,6 +325,7 @@ export class Lab {
   async teardown(): Promise<void> {
     if (this.tornDown) return;
     this.tornDown = true;
+    process.removeListener('exit', this.exitHandler);
     for (const fn of this.cleanups.reverse()) {
       try {
         await fn();
