@@ -5,3 +5,14 @@ export * from './bgp/index.js';
 export * from './model/ip.js';
 export type * from './model/kubernetes.js';
 export type * from './config/types.js';
+export { allocateAll, Allocator } from './allocator/index.js';
+export type {
+  AllocationError,
+  AllocationEvent,
+  AllocationInput,
+  AllocationResult,
+  AllocatorChanges,
+  AllocatorOptions,
+  PoolUsage,
+  ServiceResult,
+} from './allocator/index.js';

@@ -74,9 +74,11 @@ export interface AddressUse {
   readonly pool: string;
   sharing: string;
   backend: string;
-  readonly services: Set<string>;
-  /** `port/PROTO` -> service. */
-  readonly ports: Map<string, string>;
+  /** Keys of the services on this address (usually one). */
+  services: string[];
+  /** `port/PROTO` in use on the address, and the service using each (parallel arrays). */
+  ports: string[];
+  holders: string[];
 }
 
 /** The allocator's whole state: plain maps, arrays and records. */
@@ -192,9 +194,23 @@ function release(st: AllocatorState, e: ServiceEntry): void {
   for (const ip of a.ips) {
     const use = st.used[ip.family].get(ip.value);
     if (!use) continue;
-    use.services.delete(e.req.key);
-    for (const [port, holder] of use.ports) if (holder === e.req.key) use.ports.delete(port);
-    if (use.services.size === 0) {
+    const key = e.req.key;
+    if (use.services.length > 1) {
+      use.services = use.services.filter((s) => s !== key);
+      const ports: string[] = [];
+      const holders: string[] = [];
+      use.holders.forEach((h, i) => {
+        if (h !== key) {
+          ports.push(use.ports[i] as string);
+          holders.push(h);
+        }
+      });
+      use.ports = ports;
+      use.holders = holders;
+    } else {
+      use.services = [];
+    }
+    if (use.services.length === 0) {
       st.used[ip.family].delete(ip.value);
       unindexShared(st, use);
       if (pool) {
@@ -219,8 +235,10 @@ function assign(st: AllocatorState, e: ServiceEntry, pool: PoolState, ips: reado
         pool: pool.name,
         sharing: req.sharingKey,
         backend: req.backendKey,
-        services: new Set(),
-        ports: new Map(),
+        // Exact-size arrays: most addresses have one user for their whole life.
+        services: [req.key],
+        ports: req.ports.slice(),
+        holders: req.ports.map(() => req.key),
       };
       st.used[ip.family].set(ip.value, use);
       runSetAdd(pool.used[ip.family], keyOfAddress(pool, ip.family, ip.value));
@@ -233,8 +251,16 @@ function assign(st: AllocatorState, e: ServiceEntry, pool: PoolState, ips: reado
       use.backend = req.backendKey;
       indexShared(st, use);
     }
-    use.services.add(req.key);
-    for (const port of req.ports) use.ports.set(port, req.key);
+    if (!use.services.includes(req.key)) use.services.push(req.key);
+    for (const port of req.ports) {
+      const i = use.ports.indexOf(port);
+      if (i === -1) {
+        use.ports.push(port);
+        use.holders.push(req.key);
+      } else {
+        use.holders[i] = req.key;
+      }
+    }
   }
   e.assigned = { pool: pool.name, ips };
   markPool(st, pool);
@@ -279,7 +305,8 @@ function sharingProblem(st: AllocatorState, req: ServiceRequest, family: IpFamil
     };
   }
   for (const port of req.ports) {
-    const h = use.ports.get(port);
+    const i = use.ports.indexOf(port);
+    const h = i === -1 ? undefined : use.holders[i];
     if (h !== undefined && h !== req.key) {
       return { reason: 'AllocationFailed', rule: 'portInUse', message: `port ${port} already used on shared IP ${ip} by ${h}` };
     }
@@ -489,7 +516,8 @@ function allocateFresh(st: AllocatorState, req: ServiceRequest): Choice | Failur
   const pinned = st.allocationPools.filter((p) => p.config.autoAssign && admits(st, p, req)).sort(comparePinned);
   const choice = bestPool(st, pinned, req) ?? bestPool(st, st.autoPools, req);
   if (choice) return choice;
-  const tried = [...pinned, ...st.autoPools].map((p) => p.name);
+  const triedPools = [...pinned, ...st.autoPools];
+  const tried = triedPools.map((p) => p.name);
   if (tried.length === 0) {
     return failure(
       'AllocationFailed',
@@ -498,7 +526,10 @@ function allocateFresh(st: AllocatorState, req: ServiceRequest): Choice | Failur
     );
   }
   const where = tried.length === 1 ? `pool ${tried[0] as string}` : `pools ${tried.join(', ')}`;
-  return failure('AllocationFailed', 'noAvailableIPs', `no available IPs in ${where}${familySuffix(req)}`, tried);
+  // Only pools with addresses of the service's families can change the answer (until setPools).
+  const families = familiesOf(family);
+  const deps = triedPools.filter((p) => p.segments.some((seg) => families.includes(seg.family) && seg.lo <= seg.hi)).map((p) => p.name);
+  return failure('AllocationFailed', 'noAvailableIPs', `no available IPs in ${where}${familySuffix(req)}`, deps);
 }
 
 function setPending(st: AllocatorState, e: ServiceEntry, deps: readonly string[]): void {
@@ -635,7 +666,8 @@ function keep(
       e.result = { ...(e.result as ServiceResult), error };
       event(ctx, e, 'Warning', error);
       return false;
-    } else if (req.requestedIps && !sameIps(req.requestedIps, ips)) {
+    } else if (req.requestedIps && (!sameIps(req.requestedIps, ips) || familyOfAddresses(req.requestedIps) !== req.family)) {
+      // A request of another family than the service's is refused by the allocation that follows.
       event(ctx, e, 'Normal', {
         reason: 'ClearAssignment',
         rule: 'differentIPRequested',
@@ -659,6 +691,8 @@ function additional(st: AllocatorState, e: ServiceEntry, ctx: Ctx): void {
   const want = other(have);
   const v = freeIn(st, pool, e.req, [want])[want];
   if (v === undefined) {
+    // Only a pool with addresses of the missing family can ever supply it (until setPools).
+    const canChange = pool.segments.some((seg) => seg.family === want && seg.lo <= seg.hi);
     const warning: AllocationError = {
       reason: 'AdditionalAssignFailed',
       rule: 'additionalFamilyUnavailable',
@@ -667,7 +701,7 @@ function additional(st: AllocatorState, e: ServiceEntry, ctx: Ctx): void {
     const had = e.extraWarning?.message;
     e.extraWarning = warning;
     setOk(e);
-    setPending(st, e, [pool.name]);
+    setPending(st, e, canChange ? [pool.name] : []);
     if (had !== warning.message) event(ctx, e, 'Normal', warning);
     return;
   }
@@ -697,7 +731,8 @@ function allocate(st: AllocatorState, e: ServiceEntry, ctx: Ctx): void {
   } else {
     assign(st, e, r.pool, r.ips);
     setOk(e);
-    ctx.events.push({ service: e.req.key, type: 'Normal', reason: 'IPAllocated', message: `Assigned IP ${JSON.stringify(ipText(r.ips))}` });
+    const text = (e.result as ServiceResult).ips.join(',');
+    ctx.events.push({ service: e.req.key, type: 'Normal', reason: 'IPAllocated', message: `Assigned IP "${text}"` });
     if (needsAdditional(e)) additional(st, e, ctx);
   }
   e.attemptEpoch = st.epoch;
@@ -717,7 +752,8 @@ const compareEntries = (a: ServiceEntry, b: ServiceEntry): number => compareRequ
 function settle(st: AllocatorState, initial: readonly ServiceEntry[], ctx: Ctx): void {
   let queue: ServiceEntry[] = [...initial];
   for (;;) {
-    const seen = new Set(queue.map((e) => e.req.key));
+    // Entries of `queue` are never pending (keep() cleared that), so only stale ones need de-duplication.
+    const seen = new Set<string>();
     const dirty = [...st.dirty];
     st.dirty.clear();
     for (const name of dirty) {
@@ -788,9 +824,8 @@ export class Allocator {
     ctx: Ctx,
   ): void {
     const sorted = [...entries].sort(compareEntries);
-    const cur = new Map(sorted.map((e) => [e.req.key, current(e)]));
     const todo: ServiceEntry[] = [];
-    for (const e of sorted) if (keep(this.st, e, cur.get(e.req.key), how, ctx)) todo.push(e);
+    for (const e of sorted) if (keep(this.st, e, current(e), how, ctx)) todo.push(e);
     settle(this.st, todo, ctx);
   }
 

@@ -224,25 +224,27 @@ export function readRequest(svc: Service, options: AllocatorOptions): ServiceReq
     (statusIps ??= []).push(ip);
   }
   const namespace = svc.metadata.namespace ?? 'default';
-  return {
-    key: serviceKey(svc),
+  const req: { -readonly [K in keyof ServiceRequest]: ServiceRequest[K] } = {
+    key: `${namespace}/${svc.metadata.name}`,
     namespace,
     labels: svc.metadata.labels,
     createdAt: creationTime(svc),
     handled,
-    ...('family' in fam ? { family: fam.family } : { familyError: fam.error }),
     primary,
     policy,
-    ...(requested.ips ? { requestedIps: requested.ips } : {}),
-    ...(requested.error ? { requestError: requested.error } : {}),
-    ...(pool !== undefined && pool !== '' ? { requestedPool: pool } : {}),
     sharingKey: sharing ?? '',
     backendKey: svc.spec.externalTrafficPolicy === 'Local' ? selectorString(svc.spec.selector) : '',
     ports,
-    ...(statusIps ? { statusIps } : {}),
-    ...(statusError ? { statusError } : {}),
     warnings,
   };
+  if ('family' in fam) req.family = fam.family;
+  else req.familyError = fam.error;
+  if (requested.ips) req.requestedIps = requested.ips;
+  if (requested.error) req.requestError = requested.error;
+  if (pool !== undefined && pool !== '') req.requestedPool = pool;
+  if (statusIps) req.statusIps = statusIps;
+  if (statusError) req.statusError = statusError;
+  return req;
 }
 
 /** Service order: creation time, then `namespace/name`. */

@@ -9,6 +9,11 @@ commands:
   demo                         the seed's scenario on loopback (what \`npm start\` runs)
   status [peers|peer ADDRESS|routes|services]
                                the state of a running \`run\` (BGP peers, routes, services)
+  config validate|convert|explain PATH...
+                               check, convert or print the MetalLB configuration in files/folders
+  router-config                the upstream routers' BGP configuration (--vendor, --manifests)
+  plan --manifests PATH... [--node NAME] [--json]
+                               print the IP allocation and each node's advertisements
   version                      print the version
 `;
 
@@ -36,6 +41,18 @@ export async function main(argv: readonly string[]): Promise<number> {
     case 'demo': {
       const { demoCommand } = await import('./demo-command.js');
       return demoCommand(argv.slice(1));
+    }
+    case 'config': {
+      const { configCommand } = await import('./config-command.js');
+      return configCommand(argv.slice(1));
+    }
+    case 'router-config': {
+      const { routerConfigCommand } = await import('./router-config-command.js');
+      return routerConfigCommand(argv.slice(1));
+    }
+    case 'plan': {
+      const { planCommand } = await import('./plan-command.js');
+      return planCommand(argv.slice(1));
     }
     case undefined:
     case 'help':

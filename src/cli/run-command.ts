@@ -102,18 +102,26 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const { startNodeSpeaker } = await import('../speaker/node-speaker.js');
   const { startOperations } = await import('./operations-wiring.js');
   const ops = await startOperations(flags.node, logger, flags.metricsAddr, flags.statusAddr);
-  const speaker = await startNodeSpeaker({
-    node: flags.node,
-    manifests: flags.manifests,
-    logger,
-    ...(flags.listen ? { listen: flags.listen } : {}),
-    onReload: (report) => ops.onReload(report),
-  });
+  let speaker: Awaited<ReturnType<typeof startNodeSpeaker>>;
+  try {
+    speaker = await startNodeSpeaker({
+      node: flags.node,
+      manifests: flags.manifests,
+      logger,
+      ...(flags.listen ? { listen: flags.listen } : {}),
+      onReload: (report) => ops.onReload(report),
+    });
+  } catch (err) {
+    // The listener could not be bound (address in use, not local, no permission for a port < 1024).
+    logger.error('startFailed', 'failed to start the speaker', { error: err instanceof Error ? err.message : String(err) });
+    await ops.close();
+    return 1;
+  }
   ops.attach(speaker);
   // 10 ms of quiet: enough to coalesce the events of one save (an atomic rename is one event), short
   // enough not to dominate the change-to-route latency (bench/speaker-convergence.ts). A reload that
   // catches a half-written file keeps the last good state, and the write's next event reloads again.
-  const watcher = watchManifests(flags.manifests, () => speaker.reload(), { debounceMs: 10 });
+  const watcher = watchManifests(flags.manifests, () => void speaker.reload(), { debounceMs: 10 });
   return await waitForSignal(logger, async () => {
     watcher.close();
     await Promise.all([speaker.close(), ops.close()]);

@@ -59,7 +59,9 @@ export const RULES = [
   'poolRangeOrder', 'poolRangeFamilyMismatch', 'cidrOverlap', 'aggregationLengthRange', 'aggregationVsPrefix',
   'localPrefConflict', 'serviceSelectorsWithAggregation', 'communityInvalid', 'unknownCommunityAlias',
   'duplicateCommunity', 'duplicateCommunityAlias', 'duplicateAdvertisement', 'unknownPool', 'unknownPeer',
-  'poolNotAdvertised', 'bfdRange', 'bfdEchoWithIpv6',
+  'poolNotAdvertised', 'bfdRange', 'bfdEchoWithIpv6', 'unsupportedKind',
+  // Reading manifests (src/sources/manifests) and converting (convert.ts):
+  'notAnObject', 'listItemNotAnObject', 'readFailed', 'nameNotConvertible',
 ] as const;
 export type RuleId = (typeof RULES)[number];
 
@@ -69,7 +71,10 @@ class Issues {
     this.list = [...initial];
   }
   error(source: ResourceSource, field: FieldPath, rule: RuleId, message: string, value?: unknown): void {
-    this.list.push(issueAt('error', source, field, rule, message, value));
+    const issue = issueAt('error', source, field, rule, message, value);
+    // A field already reported with the wrong type is not reported again as missing or out of range.
+    if (this.list.some((i) => i.rule === 'invalidType' && i.object === issue.object && i.path === issue.path)) return;
+    this.list.push(issue);
   }
   warn(source: ResourceSource, field: FieldPath, rule: RuleId, message: string, value?: unknown): void {
     this.list.push(issueAt('warning', source, field, rule, message, value));
@@ -145,8 +150,9 @@ function peerTimers(issues: Issues, p: PeerResource): { holdTime: number; keepal
   let ok = true;
   const holdRounded = wholeSeconds(hold);
   // RFC 4271 §4.2: the hold time MUST be either zero or at least three seconds.
-  if (holdRounded !== 0 && holdRounded < 3) {
-    issues.error(p.source, [ht !== undefined ? 'holdTime' : 'keepaliveTime'], 'holdTimeRange', 'hold time must be 0 or at least 3s', ht !== undefined ? p.holdTime : p.keepaliveTime);
+  // RFC 4271 §4.2: Hold Time is a 2-octet field, so at most 65535 seconds.
+  if ((holdRounded !== 0 && holdRounded < 3) || holdRounded > 65535) {
+    issues.error(p.source, [ht !== undefined ? 'holdTime' : 'keepaliveTime'], 'holdTimeRange', 'hold time must be 0 or from 3s to 65535s', ht !== undefined ? p.holdTime : p.keepaliveTime);
     ok = false;
   }
   if (keepalive < 0) {
@@ -310,8 +316,9 @@ export function buildConfig(resources: ConfigResources): BuildResult {
     let routerId: string | undefined;
     if (p.routerID) {
       const ip = parseIp(p.routerID);
-      // RFC 4271 §4.2: the BGP Identifier is a 4-octet value, written as an IPv4 address.
-      if (!ip || ip.family !== 'ipv4') issues.error(src, ['routerID'], 'routerIdInvalid', 'routerID must be an IPv4 address', p.routerID);
+      // RFC 4271 §4.2: the BGP Identifier is a 4-octet value, written as an IPv4 address;
+      // RFC 6286 §2.1: it must not be zero.
+      if (!ip || ip.family !== 'ipv4' || ip.value === 0n) issues.error(src, ['routerID'], 'routerIdInvalid', 'routerID must be a non-zero IPv4 address', p.routerID);
       else routerId = formatIp(ip);
     }
     const maxPort = src.legacy ? 65535 : 16384;
@@ -386,6 +393,7 @@ export function buildConfig(resources: ConfigResources): BuildResult {
 
   // Pools.
   const pools: PoolParse[] = [];
+  const brokenPools: PoolParse[] = [];
   const poolNames = new Set<string>();
   const allPrefixes: { prefix: IpPrefix; pool: string }[] = [];
   for (const p of resources.pools) {
@@ -423,8 +431,10 @@ export function buildConfig(resources: ConfigResources): BuildResult {
       checkDuplicateSelectors(issues, saSrc, 'serviceSelectors', sa.serviceSelectors);
       serviceAllocation = { priority: sa.priority ?? 0, namespaces: sa.namespaces, namespaceSelectors: sa.namespaceSelectors, serviceSelectors: sa.serviceSelectors };
     }
-    if (issues.list.slice(before).some((i) => i.severity === 'error')) continue;
-    pools.push({
+    // A pool with errors is left out of the result but still checked against its advertisements,
+    // so one run reports every problem.
+    const valid = !issues.list.slice(before).some((i) => i.severity === 'error');
+    (valid ? pools : brokenPools).push({
       resource: p,
       entries,
       hasV4: ranges.some((r) => r.family === 'ipv4'),
@@ -482,10 +492,11 @@ export function buildConfig(resources: ConfigResources): BuildResult {
     a.peers.forEach((name, i) => {
       if (!peerNames.has(name)) issues.warn(src, ['peers', i], 'unknownPeer', `peer "${name}" does not exist; this advertisement is sent to no session for it`, name);
     });
+    const checked = [...pools, ...brokenPools];
     const targets =
       a.ipAddressPools.length === 0 && a.ipAddressPoolSelectors.length === 0
-        ? pools
-        : pools.filter((p) => a.ipAddressPools.includes(p.config.name) || (a.ipAddressPoolSelectors.length > 0 && anySelectorMatches(a.ipAddressPoolSelectors, p.config.labels)));
+        ? checked
+        : checked.filter((p) => a.ipAddressPools.includes(p.config.name) || (a.ipAddressPoolSelectors.length > 0 && anySelectorMatches(a.ipAddressPoolSelectors, p.config.labels)));
     const parse: AdvParse = {
       resource: a,
       aggregationLength,
@@ -536,7 +547,7 @@ export function buildConfig(resources: ConfigResources): BuildResult {
       ...(a.localPref !== undefined ? { localPref: a.localPref } : {}),
       communities: parse.communities,
       largeCommunities: parse.largeCommunities,
-      ipAddressPools: targets.map((t) => t.config.name),
+      ipAddressPools: targets.filter((t) => pools.includes(t)).map((t) => t.config.name),
       nodeSelectors: a.nodeSelectors,
       peers: a.peers,
       serviceSelectors: a.serviceSelectors,

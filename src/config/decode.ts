@@ -8,8 +8,8 @@
  * it), but a warning (`mixedNamespaces`) says so when configuration objects sit in more than one
  * namespace, since MetalLB only reads its own namespace and its webhooks reject the rest.
  */
-import { parseEmbeddedYaml } from '../sources/manifests/parse.js';
-import type { ObjectPath } from '../sources/manifests/parse.js';
+import { parseEmbeddedYaml } from './yaml-lines.js';
+import type { ObjectPath } from './yaml-lines.js';
 import type { ConfigIssue } from './types.js';
 import type {
   AdvertisementResource,
@@ -123,7 +123,12 @@ function decodePeer(input: ConfigObjectInput, version: string, sink: Sink): void
     const namespace = r.string(secret, 'namespace', [...p, 'passwordSecret']);
     passwordSecret = { ...(name ? { name } : {}), ...(namespace ? { namespace } : {}) };
   }
-  sink.peers.push(peerRecord(r, spec, p, meta.name, meta.namespace, passwordSecret));
+  const record = peerRecord(r, spec, p, meta.name, meta.namespace, passwordSecret);
+  // v1beta1 allows peerPort 0 (minimum 0) and means the default port by it.
+  if (version === 'v1beta1' && record.peerPort === 0) {
+    const { peerPort: _zero, ...rest } = record;
+    sink.peers.push(rest);
+  } else sink.peers.push(record);
 }
 
 /** The fields both formats share, read with CRD names (the legacy reader translates nothing here: it reads kebab keys itself). */
@@ -482,6 +487,11 @@ function decodeLegacyConfig(value: unknown, root: ResourceSource, namespace: str
   });
 }
 
+function unsupportedKind(input: ConfigObjectInput, kind: string, meta: Record<string, unknown>, message: string, sink: Sink): void {
+  const name = typeof meta.name === 'string' ? meta.name : '?';
+  sink.issues.push(issueAtPath('warning', sourceFor(input, kind, name, undefined, [], false), ['kind'], 'unsupportedKind', message, kind));
+}
+
 function groupOf(apiVersion: unknown): { group: string; version: string } | undefined {
   if (typeof apiVersion !== 'string') return undefined;
   const slash = apiVersion.lastIndexOf('/');
@@ -503,13 +513,18 @@ export function resourcesFromObjects(inputs: readonly ConfigObjectInput[]): Conf
     if (typeof kind !== 'string' || !gv) continue;
     const meta = isRecord(input.object.metadata) ? input.object.metadata : {};
     const noteNamespace = (): void => {
-      const ns = typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : '(none)';
+      // Objects without a namespace go wherever they are applied; only explicit ones can disagree.
+      if (typeof meta.namespace !== 'string' || meta.namespace === '') return;
+      const ns = meta.namespace;
       if (!sink.namespaces.has(ns)) sink.namespaces.set(ns, `${kind}/${typeof meta.name === 'string' ? meta.name : '?'}`);
     };
     if (gv.group === 'metallb.io') {
       switch (kind) {
         case 'BGPPeer':
-          if (gv.version !== 'v1beta1' && gv.version !== 'v1beta2') continue;
+          if (gv.version !== 'v1beta1' && gv.version !== 'v1beta2') {
+            unsupportedKind(input, kind, meta, `${String(input.object.apiVersion)} BGPPeer is not a known version (v1beta1, v1beta2); it is ignored`, sink);
+            continue;
+          }
           decodePeer(input, gv.version, sink);
           break;
         case 'IPAddressPool':
@@ -530,8 +545,16 @@ export function resourcesFromObjects(inputs: readonly ConfigObjectInput[]): Conf
             `L2Advertisement "${name}" is ignored: metallb-ts announces in BGP mode only`));
           break;
         }
+        case 'ServiceBGPStatus':
+        case 'ServiceL2Status':
+        case 'ConfigurationState':
+          continue; // status objects, not configuration
+        case 'AddressPool':
+          unsupportedKind(input, kind, meta, 'AddressPool was removed in MetalLB v0.14 and is ignored; use IPAddressPool and BGPAdvertisement', sink);
+          continue;
         default:
-          continue; // status objects (ServiceBGPStatus, ConfigurationState, ...) are not configuration
+          unsupportedKind(input, kind, meta, `metallb.io kind ${kind} is not known to metallb-ts and is ignored`, sink);
+          continue;
       }
       noteNamespace();
     } else if (gv.group === '' && gv.version === 'v1') {

@@ -19,6 +19,17 @@ function typeName(v: unknown): string {
   return typeof v;
 }
 
+const YAML11_TRUE = ['y', 'Y', 'yes', 'Yes', 'YES', 'on', 'On', 'ON'];
+const YAML11_FALSE = ['n', 'N', 'no', 'No', 'NO', 'off', 'Off', 'OFF'];
+
+/** A boolean as Kubernetes' YAML 1.1 reader sees it (`true`, `yes`, `on`, ...), else undefined. */
+export function yamlBool(v: unknown): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string' && YAML11_TRUE.includes(v)) return true;
+  if (typeof v === 'string' && YAML11_FALSE.includes(v)) return false;
+  return undefined;
+}
+
 const OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const;
 
 // Kubernetes label syntax (apimachinery validation.IsQualifiedName / IsValidLabelValue).
@@ -121,6 +132,10 @@ export class Reader {
   bool(obj: Record<string, unknown>, key: string, path: FieldPath): boolean | undefined {
     const v = obj[key];
     if (v === undefined || v === null) return undefined;
+    // Kubernetes reads YAML with go-yaml v2 (YAML 1.1), where yes/no/on/off/y/n are booleans; we parse
+    // YAML 1.2, where they are strings, so accept them here.
+    if (typeof v === 'string' && YAML11_TRUE.includes(v)) return true;
+    if (typeof v === 'string' && YAML11_FALSE.includes(v)) return false;
     if (typeof v !== 'boolean') {
       this.typeError([...path, key], 'true or false', v);
       return undefined;

@@ -253,7 +253,8 @@ export function issueAtPath(
   value?: unknown,
 ): ConfigIssue {
   const line = source.lineOf?.(path) ?? source.line;
-  const text = valueText(value);
+  // Never echo a password back in an error message.
+  const text = path.some((seg) => seg === 'password') ? undefined : valueText(value);
   return {
     severity,
     object: source.object,

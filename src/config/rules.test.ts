@@ -43,6 +43,8 @@ const rows: Row[] = [
   { rule: 'layer2Advertisements', why: 'bgp-advertisements on a layer2 pool', valid: legacy(legacyOk.replace('protocol: bgp', 'protocol: layer2')), invalid: legacy(legacyOk.replace('protocol: bgp', 'protocol: layer2') + '  bgp-advertisements:\n  - localpref: 1\n'), path: 'address-pools[0].bgp-advertisements' },
   { rule: 'missingProtocol', why: 'a legacy pool without protocol', valid: legacy(legacyOk), invalid: legacy(legacyOk.replace('  protocol: bgp\n', '')), path: 'address-pools[0].protocol' },
   { rule: 'unknownProtocol', why: 'protocol l2', valid: legacy(legacyOk), invalid: legacy(legacyOk.replace('protocol: bgp', 'protocol: l2')), path: 'address-pools[0].protocol' },
+  { rule: 'unsupportedKind', why: 'the removed AddressPool kind', warning: true, valid: base(crd('ServiceBGPStatus', 's', {})), invalid: base(crd('AddressPool', 'old', { protocol: 'bgp', addresses: ['10.5.0.0/24'] })), object: 'AddressPool/old', path: 'kind' },
+  { rule: 'unsupportedKind', why: 'an unknown BGPPeer version', warning: true, valid: base(), invalid: base(crd('BGPPeer', 'p9', {}, 'metallb.io/v1beta3')), object: 'BGPPeer/p9', path: 'kind' },
   { rule: 'bgpExtrasUnsupported', why: 'the bgpextras ConfigMap', warning: true, valid: base(), invalid: base({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'bgpextras', namespace: 'metallb-system' }, data: { extras: 'x' } }), object: 'ConfigMap/bgpextras' },
   { rule: 'secretDataInvalid', why: 'Secret data not base64', warning: true, valid: base(secret('s', 'Opaque', { a: 'b' })), invalid: base({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { a: '!!!' } }), object: 'Secret/s', path: 'data.a' },
   { rule: 'yamlSyntax', why: 'broken YAML in data.config', valid: legacy(legacyOk), invalid: legacy('peers: [\n'), object: 'ConfigMap/config', path: 'data.config' },
@@ -57,6 +59,7 @@ const rows: Row[] = [
   { rule: 'peerAddressInvalid', why: 'a host name', valid: [peer('p1', { peerAddress: 'fd00::1' }), pool('a'), adv('all')], invalid: [peer('p1', { peerAddress: 'router.example' }), pool('a'), adv('all')], path: 'spec.peerAddress' },
   { rule: 'sourceAddressInvalid', why: 'a bad source address', valid: [peer('p1', { sourceAddress: '10.0.0.2' }), pool('a'), adv('all')], invalid: [peer('p1', { sourceAddress: '10.0.0.256' }), pool('a'), adv('all')], path: 'spec.sourceAddress' },
   { rule: 'routerIdInvalid', why: 'an IPv6 router id', valid: [peer('p1', { routerID: '1.2.3.4' }), pool('a'), adv('all')], invalid: [peer('p1', { routerID: 'fd00::1' }), pool('a'), adv('all')], path: 'spec.routerID' },
+  { rule: 'routerIdInvalid', why: 'router id 0.0.0.0', valid: [peer('p1', { routerID: '0.0.0.1' }), pool('a'), adv('all')], invalid: [peer('p1', { routerID: '0.0.0.0' }), pool('a'), adv('all')], path: 'spec.routerID' },
   { rule: 'peerPortRange', why: 'port above 16384', valid: [peer('p1', { peerPort: 1179 }), pool('a'), adv('all')], invalid: [peer('p1', { peerPort: 20000 }), pool('a'), adv('all')], path: 'spec.peerPort' },
   { rule: 'durationSyntax', why: 'a hold time without unit', valid: [peer('p1', { holdTime: '1m30s' }), pool('a'), adv('all')], invalid: [peer('p1', { holdTime: '90' }), pool('a'), adv('all')], path: 'spec.holdTime' },
   { rule: 'holdTimeRange', why: 'hold time 2s', valid: [peer('p1', { holdTime: '0s' }), pool('a'), adv('all')], invalid: [peer('p1', { holdTime: '2s' }), pool('a'), adv('all')], path: 'spec.holdTime' },
@@ -123,6 +126,21 @@ for (const row of rows) {
 }
 
 test('the table covers every rule', () => {
-  const covered = new Set(rows.map((r) => r.rule));
+  // Tested where they arise: parse.test.ts and load.test.ts (manifests), convert.test.ts.
+  const elsewhere = ['notAnObject', 'listItemNotAnObject', 'readFailed', 'nameNotConvertible'];
+  const covered = new Set([...rows.map((r) => r.rule), ...elsewhere]);
   assert.deepEqual(RULES.filter((r) => !covered.has(r)), []);
+});
+
+test('holdTimeRange: above 65535s does not fit the OPEN message', () => {
+  assert.equal(build([peer('p1', { holdTime: '65535s' }), pool('a'), adv('all')]).ok, true);
+  assert.deepEqual(errorsOf(build([peer('p1', { holdTime: '65536s' }), pool('a'), adv('all')])).map((e) => e.rule), ['holdTimeRange']);
+});
+
+test('a password is never echoed in an issue', () => {
+  const r = build([peer('p1', { password: 12345 }), pool('a'), adv('all')]);
+  const e = errorsOf(r).find((i) => i.path === 'spec.password');
+  assert.equal(e?.rule, 'invalidType');
+  assert.equal(e?.value, undefined);
+  assert.ok(!e?.message.includes('12345'));
 });

@@ -43,10 +43,12 @@ export class LabRouter {
   /** Neighbour name (node) → address. */
   readonly #addressOf = new Map<string, string>();
   readonly #asnOf = new Map<string, number>();
-  #refused: { address: string; atMs: number }[] = [];
+  readonly #refusedList: { address: string; atMs: number }[] = [];
+  readonly #holdTimeSec: number;
 
   constructor(spec: LabRouterSpec, options: LabRouterOptions = {}) {
     this.spec = spec;
+    this.#holdTimeSec = options.holdTimeSec ?? 90;
     const v4 = parseIp(spec.address)?.family === 'ipv4';
     this.#speaker = new Speaker({
       listen: { address: spec.address, port: spec.port },
@@ -88,7 +90,7 @@ export class LabRouter {
       changed();
     });
     this.#speaker.on('connectionRefused', (e) => {
-      this.#refused.push({ address: e.remoteAddress, atMs: Date.now() });
+      this.#refusedList.push({ address: e.remoteAddress, atMs: Date.now() });
     });
   }
 
@@ -102,7 +104,7 @@ export class LabRouter {
         peerAsn: n.asn,
         peerAddress: n.address,
         passive: true,
-        holdTimeSec: 90,
+        holdTimeSec: this.#holdTimeSec,
       });
     }
   }
@@ -162,7 +164,7 @@ export class LabRouter {
 
   /** Connections refused because they came from no configured neighbour. */
   refused(): readonly { address: string; atMs: number }[] {
-    return this.#refused;
+    return this.#refusedList;
   }
 
   /** What the view printer shows. */

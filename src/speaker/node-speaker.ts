@@ -46,6 +46,8 @@ export async function startNodeSpeaker(options: NodeSpeakerOptions): Promise<Nod
   const { logger } = options;
   const speaker = new Speaker({
     logger,
+    // Within MetalLB's 2 s termination grace period, with room to exit.
+    closeTimeoutMs: 1500,
     ...(options.listen ? { listen: { address: options.listen.host, port: options.listen.port } } : {}),
   });
   await speaker.start();

@@ -27,6 +27,7 @@ import type { WithdrawReason } from './plan-diff.js';
 import { planAnnouncements } from './planner.js';
 import type { AnnouncedService, AnnouncementPlan, PeerPlan, ServiceIps } from './planner.js';
 import { allocateAll } from '../allocator/allocator.js';
+import type { NamespaceLabels } from '../allocator/types.js';
 
 /** Everything one BGP session needs, after the runtime applied its node's defaults. */
 export interface SessionSettings {
@@ -78,6 +79,8 @@ export interface ClusterSnapshot {
   readonly nodes: readonly Node[];
   readonly services: readonly Service[];
   readonly endpointSlices: readonly EndpointSlice[];
+  /** Namespace labels, for pools' namespaceSelectors (none when absent). */
+  readonly namespaces?: NamespaceLabels;
 }
 
 /** A snapshot that could not be read or validated: its problems. */
@@ -94,15 +97,15 @@ export interface AllocationOutcome {
 }
 
 /** Allocates IPs for every service from `config`'s pools; a pure function of its arguments. */
-export type AllocateFn = (config: Config, services: readonly Service[]) => AllocationOutcome;
+export type AllocateFn = (config: Config, services: readonly Service[], namespaces?: NamespaceLabels) => AllocationOutcome;
 
 /**
  * The allocation of standalone mode: the whole state from the snapshot alone (`allocateAll`), so
  * every node that reads the same files computes the same IPs, whatever it saw before. A service keeps
  * an IP written in its manifest (`status.loadBalancer.ingress`, `metallb.io/loadBalancerIPs`).
  */
-export function allocateFromSnapshot(config: Config, services: readonly Service[]): AllocationOutcome {
-  const result = allocateAll({ pools: config.pools, services, options: { standalone: true } });
+export function allocateFromSnapshot(config: Config, services: readonly Service[], namespaces: NamespaceLabels = {}): AllocationOutcome {
+  const result = allocateAll({ pools: config.pools, services, namespaces, options: { standalone: true } });
   const allocations = new Map<string, ServiceIps>();
   const failures = new Map<string, { reason: string; rule: string; message: string }>();
   for (const r of result.services) {
@@ -258,7 +261,7 @@ export class SpeakerRuntime {
     }
 
     // Allocation: every node computes the same answer from the same snapshot.
-    const outcome = (this.options.allocate ?? allocateFromSnapshot)(snapshot.config, snapshot.services);
+    const outcome = (this.options.allocate ?? allocateFromSnapshot)(snapshot.config, snapshot.services, snapshot.namespaces);
     for (const [service, a] of outcome.allocations) {
       const before = this.allocation?.allocations.get(service);
       if (before && sameJson(before, a)) continue;

@@ -829,6 +829,7 @@ export class Session {
       this.#log.error('invalidNextHop', 'the session address is not a valid next hop; no routes are sent', { nextHop });
       carried = false;
     }
+    this.#unsendable = 0;
     this.#rib = emptyAdjRibOut({
       localAsn: n.localAsn,
       peerAsn: n.peerAsn,

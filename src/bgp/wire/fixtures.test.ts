@@ -56,6 +56,7 @@ function optionsFor(name: string): CodecOptions {
 const NOT_BYTE_CANONICAL: ReadonlyMap<RegExp, string> = new Map<RegExp, string>([
   [/^frr-[^-]+-.*-update-\d+\.hex$/, 'FRR sets Extended Length on AS_PATH, AS4_PATH and MP_REACH_NLRI even when short'],
   [/^bird-[^-]+-.*-v6-update-[12]\.hex$/, 'BIRD sets Extended Length on MP_REACH_NLRI even when short'],
+  [/^exabgp-[^-]+-(ebgp|ibgp)-v6-update-4\.hex$/, 'ExaBGP sets Extended Length on the MP_UNREACH_NLRI of its IPv6 End-of-RIB'],
 ]);
 
 /**

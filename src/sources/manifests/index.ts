@@ -13,3 +13,5 @@ export type {
   PathSegment,
 } from './parse.js';
 export { loadManifests } from './load.js';
+export { objectsOfKind } from './select.js';
+export { loadConfig } from './config.js';

@@ -66,3 +66,9 @@ test('embedded YAML maps lines through the offset', () => {
   const bad = parseEmbeddedYaml('a: 1\nb: [\n', 10);
   assert.ok(bad.errors.length > 0 && (bad.errors[0]?.line ?? 0) > 10);
 });
+
+test('a List item that is not an object is an error; the other items load', () => {
+  const set = parseManifests('apiVersion: v1\nkind: List\nitems:\n- 42\n- apiVersion: v1\n  kind: Node\n  metadata: {name: a}\n', 'l.yaml');
+  assert.deepEqual(set.errors.map((e) => [e.code, e.line]), [['listItemNotAnObject', 4]]);
+  assert.equal(set.objects.length, 1);
+});

@@ -1,6 +1,6 @@
 /**
  * A full cluster snapshot from manifests: the configuration (built by `src/config`), and the Nodes,
- * Services and EndpointSlices among the objects. Any problem anywhere — a YAML syntax error, an
+ * Services, EndpointSlices and Namespaces among the objects. Any problem anywhere — a YAML syntax error, an
  * invalid configuration, a Node/Service/EndpointSlice without a name — rejects the whole snapshot, so
  * the runtime keeps the last good one instead of acting on half a file.
  *
@@ -9,6 +9,7 @@
 import { configFromManifests } from '../../config/index.js';
 import type { ConfigIssue } from '../../config/types.js';
 import type { EndpointSlice, Node, Service } from '../../model/kubernetes.js';
+import type { NamespaceLabels } from '../../allocator/types.js';
 import type { ClusterSnapshot, RejectedSnapshot } from '../../speaker/runtime.js';
 import { loadManifests } from './load.js';
 import type { ManifestObject, ManifestSet } from './parse.js';
@@ -30,22 +31,40 @@ function issue(m: ManifestObject, kind: string, message: string, path = 'metadat
 }
 
 /** The kinds this module takes from manifests besides the configuration. */
-export const CLUSTER_KINDS = ['Node', 'Service', 'EndpointSlice'] as const;
+export const CLUSTER_KINDS = ['Node', 'Service', 'EndpointSlice', 'Namespace'] as const;
 
 function withNamespace<T extends { metadata: { namespace?: string } }>(o: T): T {
   return o.metadata.namespace ? o : { ...o, metadata: { ...o.metadata, namespace: 'default' } };
 }
 
-/** Splits the objects of `set` into a snapshot, or rejects it with every problem found. */
-export function snapshotFromManifests(set: ManifestSet): ClusterSnapshot | RejectedSnapshot {
+/** The cluster objects of a manifest set (besides the configuration), and what is wrong with them. */
+export interface ClusterObjects {
+  readonly nodes: readonly Node[];
+  readonly services: readonly Service[];
+  readonly endpointSlices: readonly EndpointSlice[];
+  /** Namespace name → labels (for pools' `serviceAllocation.namespaceSelectors`). */
+  readonly namespaces: NamespaceLabels;
+  readonly errors: readonly ConfigIssue[];
+}
+
+/**
+ * The Nodes, Services (core/v1), EndpointSlices and Namespaces of `set`, namespaced ones defaulted to
+ * `default`. Objects without a name (or a Service without a spec) are errors.
+ */
+export function clusterObjectsOf(set: ManifestSet): ClusterObjects {
   const nodes: Node[] = [];
   const services: Service[] = [];
   const endpointSlices: EndpointSlice[] = [];
+  const namespaces: Record<string, Readonly<Record<string, string>>> = {};
   const errors: ConfigIssue[] = [];
   for (const m of set.objects) {
     const o = m.object;
     const kind = o['kind'];
-    if (kind !== 'Node' && kind !== 'Service' && kind !== 'EndpointSlice') continue;
+    if (kind !== 'Node' && kind !== 'Service' && kind !== 'EndpointSlice' && kind !== 'Namespace') continue;
+    const apiVersion = o['apiVersion'];
+    // Only core/v1 Services, Nodes and Namespaces (a CRD may reuse the kind), discovery.k8s.io slices.
+    if (kind !== 'EndpointSlice' && apiVersion !== undefined && apiVersion !== 'v1') continue;
+    if (kind === 'EndpointSlice' && apiVersion !== undefined && typeof apiVersion === 'string' && !apiVersion.startsWith('discovery.k8s.io/')) continue;
     const meta = o['metadata'];
     if (!isRecord(meta) || typeof meta['name'] !== 'string' || meta['name'] === '') {
       errors.push(issue(m, kind, `a ${kind} needs metadata.name`));
@@ -64,14 +83,32 @@ export function snapshotFromManifests(set: ManifestSet): ClusterSnapshot | Rejec
         continue;
       }
       endpointSlices.push(withNamespace(o as unknown as EndpointSlice));
+    } else if (kind === 'Namespace') {
+      const labels: Record<string, string> = {};
+      if (isRecord(meta['labels'])) for (const [k, v] of Object.entries(meta['labels'])) if (typeof v === 'string') labels[k] = v;
+      namespaces[meta['name']] = labels;
     } else {
       nodes.push(o as unknown as Node);
     }
   }
+  return { nodes, services, endpointSlices, namespaces, errors };
+}
+
+/** Splits the objects of `set` into a snapshot, or rejects it with every problem found. */
+export function snapshotFromManifests(set: ManifestSet): ClusterSnapshot | RejectedSnapshot {
+  const objects = clusterObjectsOf(set);
+  const errors: ConfigIssue[] = [...objects.errors];
   const built = configFromManifests(set);
   if (!built.ok) errors.push(...built.errors);
   if (errors.length > 0 || !built.ok) return { ok: false, errors };
-  return { ok: true, config: built.config, nodes, services, endpointSlices };
+  return {
+    ok: true,
+    config: built.config,
+    nodes: objects.nodes,
+    services: objects.services,
+    endpointSlices: objects.endpointSlices,
+    namespaces: objects.namespaces,
+  };
 }
 
 /** Reads `paths` (files or folders) and builds the snapshot. */
