@@ -4,25 +4,46 @@
  */
 
 interface CommandEntry {
-  /** One line for the usage text (after the command's name). */
+  /** The command's arguments, for the usage text. */
+  readonly args: string;
+  /** What it does, in a few words. */
   readonly summary: string;
   readonly run: (argv: readonly string[]) => Promise<number>;
 }
 
 const COMMANDS: Readonly<Record<string, CommandEntry>> = {
+  run: {
+    args: '--node NAME --manifests PATH...',
+    summary: 'the speaker of one node, on plain manifests (standalone)',
+    run: async (argv) => (await import('./run-command.js')).runCommand(argv),
+  },
+  demo: {
+    args: '[--for SECONDS]',
+    summary: "the seed's scenario on loopback (what `npm start` runs)",
+    run: async (argv) => (await import('./demo-command.js')).demoCommand(argv),
+  },
+  status: {
+    args: '[peers|peer ADDRESS|routes|services] [--json]',
+    summary: 'the state of a running `run`',
+    run: async (argv) => (await import('./status-command.js')).statusCommand(argv),
+  },
   config: {
-    summary: 'validate|convert|explain PATH...  check, convert or print the MetalLB configuration',
+    args: 'validate|convert|explain PATH...',
+    summary: 'check, convert or print the MetalLB configuration',
     run: async (argv) => (await import('./config-command.js')).configCommand(argv),
   },
   plan: {
-    summary: '--manifests PATH [--json]          the allocation, without opening any session',
+    args: '--manifests PATH [--node NAME] [--json]',
+    summary: "the allocation and each node's advertisements",
     run: async (argv) => (await import('./plan-command.js')).planCommand(argv),
   },
   'router-config': {
-    summary: "--vendor VENDOR --manifests PATH  the upstream routers' BGP configuration",
+    args: '--vendor VENDOR --manifests PATH',
+    summary: "the upstream routers' BGP configuration",
     run: async (argv) => (await import('./router-config-command.js')).routerConfigCommand(argv),
   },
   version: {
+    args: '',
     summary: 'print the version',
     run: async () => {
       const { readFile } = await import('node:fs/promises');
@@ -36,7 +57,7 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
 };
 
 function usage(): string {
-  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(14)} ${c.summary}`);
+  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${`${name} ${c.args}`.trimEnd()}\n      ${c.summary}`);
   return `usage: metallb-ts <command> [options]\n\ncommands:\n${rows.join('\n')}\n`;
 }
 

@@ -15,6 +15,10 @@ import type { Service } from '../model/kubernetes.js';
 import { loadConfig, objectsOfKind } from '../sources/manifests/index.js';
 import type { ManifestSet } from '../sources/manifests/index.js';
 import { formatIssue, sortIssues } from './config-command.js';
+import { clusterObjectsOf } from '../sources/manifests/snapshot.js';
+import { advertisementReport, formatAdvertisementReport } from '../speaker/plan-report.js';
+import type { AdvertisementReport, AdvertisementRow, WithheldRow } from '../speaker/plan-report.js';
+import type { ServiceIps } from '../speaker/planner.js';
 
 export interface CommandIo {
   readonly stdout: (text: string) => void;
@@ -26,17 +30,21 @@ const defaultIo: CommandIo = {
   stderr: (t) => process.stderr.write(t),
 };
 
-export const PLAN_USAGE = `usage: metallb-ts plan --manifests PATH [--manifests PATH...] [--json] [--lb-class CLASS]
+export const PLAN_USAGE = `usage: metallb-ts plan --manifests PATH [--manifests PATH...] [--node NAME] [--json] [--lb-class CLASS]
 
-Reads the MetalLB configuration and cluster objects (Services, Namespaces, ...) from YAML files or
-folders and prints the allocation: each LoadBalancer service's IPs and pool, or why it has none, and
-the use of each pool. Opens no session. Services without a ClusterIP are planned from ipFamilies.
+Reads the MetalLB configuration and cluster objects (Services, Namespaces, Nodes, EndpointSlices, ...)
+from YAML files or folders and prints the allocation: each LoadBalancer service's IPs and pool, or why
+it has none, and the use of each pool; then, per node (only NAME with --node), the prefixes each BGP
+peer would receive with their attributes and why the other services are withheld. Opens no session.
+Services without a ClusterIP are planned from ipFamilies.
 `;
 
 export interface PlanOptions {
   readonly paths: readonly string[];
   readonly json: boolean;
   readonly loadBalancerClass?: string;
+  /** Only this node's advertisements (every node's when absent). */
+  readonly node?: string;
 }
 
 /** One service in the JSON report. */
@@ -56,6 +64,10 @@ export interface PlanService {
 export interface PlanReport {
   readonly services: readonly PlanService[];
   readonly pools: readonly PoolUsage[];
+  /** Per node, per peer: what the speakers would send (`src/speaker/plan-report.ts`). */
+  readonly advertisements?: readonly AdvertisementRow[];
+  /** Per node: LoadBalancer services not announced, with MetalLB's reason. */
+  readonly withheld?: readonly WithheldRow[];
 }
 
 /** Everything read and computed for a plan, for commands that build on it. */
@@ -72,6 +84,7 @@ export function parsePlanArgs(argv: readonly string[]): PlanOptions | string {
   const paths: string[] = [];
   let json = false;
   let lbClass: string | undefined;
+  let node: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -86,6 +99,12 @@ export function parsePlanArgs(argv: readonly string[]): PlanOptions | string {
       case '--json':
         json = true;
         break;
+      case '--node': {
+        const v = value();
+        if (v === undefined || v === '') return '--node needs a node name';
+        node = v;
+        break;
+      }
       case '--lb-class': {
         const v = value();
         if (v === undefined || v === '') return '--lb-class needs a class name';
@@ -97,7 +116,7 @@ export function parsePlanArgs(argv: readonly string[]): PlanOptions | string {
     }
   }
   if (paths.length === 0) return 'at least one --manifests PATH is needed';
-  return { paths, json, ...(lbClass !== undefined ? { loadBalancerClass: lbClass } : {}) };
+  return { paths, json, ...(lbClass !== undefined ? { loadBalancerClass: lbClass } : {}), ...(node !== undefined ? { node } : {}) };
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -211,6 +230,25 @@ export function renderPlanText(report: PlanReport): string {
   return `${renderServices(report.services)}\n\n${renderPools(report.pools)}\n`;
 }
 
+/**
+ * The speaker's sections: each node's advertisements and withheld services, planned from this plan's
+ * allocation with the Nodes and EndpointSlices of the manifests, as `metallb-ts run` plans them.
+ */
+export function speakerSections(inputs: PlanInputs, options: PlanOptions): AdvertisementReport | { readonly unknownNode: string } {
+  const objects = clusterObjectsOf(inputs.manifests);
+  const allocations = new Map<string, ServiceIps>();
+  for (const s of inputs.allocation.services) if (s.ips.length > 0 && s.pool !== undefined) allocations.set(s.service, { ips: s.ips, pool: s.pool });
+  return advertisementReport({
+    config: inputs.config,
+    nodes: objects.nodes,
+    services: objects.services,
+    endpointSlices: objects.endpointSlices,
+    allocations,
+    ...(options.node !== undefined ? { node: options.node } : {}),
+    ...(options.loadBalancerClass !== undefined ? { loadBalancerClass: options.loadBalancerClass } : {}),
+  });
+}
+
 /** Runs `metallb-ts plan ...` with `argv` after `plan`; resolves to the exit code. */
 export async function planCommand(argv: readonly string[], io: CommandIo = defaultIo): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -224,7 +262,12 @@ export async function planCommand(argv: readonly string[], io: CommandIo = defau
   }
   const inputs = await readPlanInputs(options, io);
   if (typeof inputs === 'number') return inputs;
-  const report = planReport(inputs);
-  io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderPlanText(report));
+  const speaker = speakerSections(inputs, options);
+  if ('unknownNode' in speaker) {
+    io.stderr(`metallb-ts plan: --node ${speaker.unknownNode}: no Node of that name in the manifests\n`);
+    return 2;
+  }
+  const report: PlanReport = { ...planReport(inputs), advertisements: speaker.advertisements, withheld: speaker.withheld };
+  io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderPlanText(report)}\n${formatAdvertisementReport(speaker)}\n`);
   return 0;
 }

@@ -5,6 +5,7 @@
  *
  * The sink and the clock are injectable so tests read exactly what was logged.
  */
+import { findSourceMap } from 'node:module';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogLevelSetting = 'all' | LogLevel | 'none';
@@ -55,21 +56,93 @@ function defaultNow(): string {
 /**
  * The `file:line` of the code that called the logger (skipping frames inside this module). With source
  * maps enabled (the CLI enables them) this names the TypeScript file and line.
+ *
+ * Cost: V8's structured call sites (no stack string), and the source-map lookup once per call site
+ * (cached), so a line costs microseconds instead of a formatted, source-mapped stack trace each time.
  */
+const callerCache = new Map<string, string>();
+const THIS_MODULE = /[/\\]observe[/\\]log\.(js|ts)$/;
+
+function callSites(): NodeJS.CallSite[] {
+  const prepare = Error.prepareStackTrace;
+  const limit = Error.stackTraceLimit;
+  try {
+    Error.stackTraceLimit = 4; // callerOf, emit, the level method, the caller
+    Error.prepareStackTrace = (_e, sites) => sites;
+    const holder: { stack?: unknown } = {};
+    Error.captureStackTrace(holder, callSites);
+    return Array.isArray(holder.stack) ? (holder.stack as NodeJS.CallSite[]) : [];
+  } finally {
+    Error.prepareStackTrace = prepare;
+    Error.stackTraceLimit = limit;
+  }
+}
+
 function callerOf(): string {
-  const stack = new Error().stack?.split('\n') ?? [];
-  for (const frame of stack.slice(1)) {
-    const m = frame.match(/([^/\\(\s]+\.(?:js|ts|mjs)):(\d+):\d+\)?$/);
-    if (!m || /\/observe\/log\.(js|ts):/.test(frame)) continue;
-    return `${m[1]}:${m[2]}`;
+  for (const site of callSites()) {
+    const file = site.getFileName() ?? '';
+    if (file === '' || THIS_MODULE.test(file)) continue;
+    const line = site.getLineNumber() ?? 0;
+    const column = site.getColumnNumber() ?? 0;
+    const key = `${file}:${line}:${column}`;
+    let caller = callerCache.get(key);
+    if (caller === undefined) {
+      caller = `${baseName(file)}:${line}`;
+      const entry = findSourceMap(file)?.findEntry(line - 1, column - 1);
+      if (entry && 'originalSource' in entry && entry.originalSource) caller = `${baseName(entry.originalSource)}:${entry.originalLine + 1}`;
+      callerCache.set(key, caller);
+    }
+    return caller;
   }
   return 'unknown:0';
+}
+
+function baseName(file: string): string {
+  return file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1);
+}
+
+/**
+ * The default sink: lines collected and written to stdout together once the current job is done
+ * (`setImmediate`), or every 512 lines, and on exit. stdout to a file is a synchronous write per call;
+ * one reload that announces 10 000 services logs 30 000 lines, which would otherwise be 30 000
+ * syscalls on the speaker's critical path. Order is kept; nothing is held past the current job.
+ */
+let pendingLines: string[] = [];
+let flushScheduled = false;
+let exitHooked = false;
+function flushStdout(): void {
+  flushScheduled = false;
+  if (pendingLines.length === 0) return;
+  const text = `${pendingLines.join('\n')}\n`;
+  pendingLines = [];
+  process.stdout.write(text);
+}
+function writeStdout(line: string): void {
+  pendingLines.push(line);
+  if (pendingLines.length >= 512) flushStdout();
+  else if (!flushScheduled) {
+    flushScheduled = true;
+    if (!exitHooked) {
+      exitHooked = true;
+      process.on('exit', flushStdout);
+    }
+    setImmediate(flushStdout);
+  }
+}
+
+/** JSON of a record; a replacer (several times slower) only for the rare record holding a bigint. */
+function toJson(record: Record<string, unknown>): string {
+  try {
+    return JSON.stringify(record);
+  } catch {
+    return JSON.stringify(record, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  }
 }
 
 /** Creates a logger. */
 export function createLogger(options: LoggerOptions = {}, base: LogFields = {}): Logger {
   const threshold = THRESHOLD[options.level ?? 'info'];
-  const write = options.write ?? ((line: string) => void process.stdout.write(`${line}\n`));
+  const write = options.write ?? writeStdout;
   const now = options.now ?? defaultNow;
   const emit = (level: LogLevel, event: string, msg: string, fields?: LogFields): void => {
     if (RANK[level] < threshold) return;
@@ -79,7 +152,7 @@ export function createLogger(options: LoggerOptions = {}, base: LogFields = {}):
       const v = record[key];
       if (v !== undefined) sorted[key] = v instanceof Error ? v.message : v;
     }
-    write(JSON.stringify(sorted, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+    write(toJson(sorted));
   };
   return {
     debug: (e, m, f) => emit('debug', e, m, f),

@@ -26,6 +26,29 @@ export function slicesForService(svc: Service, slices: readonly EndpointSlice[])
 }
 
 /**
+ * Every slice grouped by the Service it belongs to (`namespace/name` from its namespace and the
+ * `kubernetes.io/service-name` label), so a plan over many services looks each one up once instead
+ * of scanning every slice per service. `slicesOf(index, svc)` equals `slicesForService(svc, slices)`.
+ */
+export function indexSlicesByService(slices: readonly EndpointSlice[]): ReadonlyMap<string, readonly EndpointSlice[]> {
+  const index = new Map<string, EndpointSlice[]>();
+  for (const s of slices) {
+    const name = s.metadata.labels?.[SERVICE_NAME_LABEL];
+    if (name === undefined) continue;
+    const key = `${s.metadata.namespace ?? ''}/${name}`;
+    const list = index.get(key);
+    if (list) list.push(s);
+    else index.set(key, [s]);
+  }
+  return index;
+}
+
+/** The slices of `svc` from an index made by `indexSlicesByService`. */
+export function slicesOf(index: ReadonlyMap<string, readonly EndpointSlice[]>, svc: Service): readonly EndpointSlice[] {
+  return index.get(`${svc.metadata.namespace ?? ''}/${svc.metadata.name}`) ?? [];
+}
+
+/**
  * Whether any slice holds a usable endpoint; with `nodeName`, only endpoints on that node count
  * (an endpoint without `nodeName` is on no node, as in MetalLB).
  */

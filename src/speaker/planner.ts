@@ -20,7 +20,7 @@ import { anySelectorMatches, keyOf } from '../model/kubernetes.js';
 import type { IpAddress } from '../model/ip.js';
 import { compareIp, formatIp, formatPrefix, parseCidr, parseIp, prefixOf } from '../model/ip.js';
 import { mergeCommunities } from './communities.js';
-import { hasUsableEndpoint, slicesForService } from './endpoints.js';
+import { hasUsableEndpoint, indexSlicesByService, slicesOf } from './endpoints.js';
 
 /** The label that keeps a node out of load balancing (`corev1.LabelNodeExcludeBalancers`). */
 export const EXCLUDE_BALANCERS_LABEL = 'node.kubernetes.io/exclude-from-external-load-balancers';
@@ -274,6 +274,7 @@ function judge(
   alloc: ServiceIps | undefined,
   input: PlanInput,
   excludeLB: boolean,
+  slices: readonly EndpointSlice[],
 ): Verdict {
   const withheld = (reason: WithheldReason, extra: Partial<WithheldService> = {}): Verdict => ({
     ok: false,
@@ -306,7 +307,6 @@ function judge(
   if (isNetworkUnavailable(node)) return withheld('nodeNetworkUnavailable');
   if (excludeLB && isExcludedFromBalancers(node)) return withheld('nodeLabeledExcludeBalancers');
 
-  const slices = slicesForService(svc, input.endpointSlices);
   if (svc.spec.externalTrafficPolicy === 'Local' && !hasUsableEndpoint(slices, node.metadata.name)) {
     return withheld('noLocalEndpoints');
   }
@@ -411,6 +411,7 @@ export function planAnnouncements(input: PlanInput): AnnouncementPlan {
     const kb = keyOf(b.metadata);
     return ka < kb ? -1 : ka > kb ? 1 : 0;
   });
+  const sliceIndex = indexSlicesByService(input.endpointSlices);
   for (const svc of services) {
     const key = keyOf(svc.metadata);
     const ignore = ignoredReason(svc, options);
@@ -418,7 +419,7 @@ export function planAnnouncements(input: PlanInput): AnnouncementPlan {
       ignored.push({ service: key, reason: ignore });
       continue;
     }
-    const verdict = judge(svc, key, allocationOf(input.allocations, key), input, excludeLB);
+    const verdict = judge(svc, key, allocationOf(input.allocations, key), input, excludeLB, slicesOf(sliceIndex, svc));
     if (!verdict.ok) {
       withheld.push(verdict.withheld);
       continue;
@@ -450,10 +451,12 @@ export function planAnnouncements(input: PlanInput): AnnouncementPlan {
     });
   }
 
+  // Which services each peer receives, as sets: one pass over the advertisements, not one per service.
+  const servicesOfPeer = peers.map((p) => new Set(p.advertisements.flatMap((a) => a.services)));
   const announcedServices: AnnouncedService[] = announcedBase.map((s) => {
     const ips = s.ips.map(formatIp);
     const receiving = peers
-      .filter((p) => p.advertisements.some((a) => a.services.includes(s.key)))
+      .filter((_p, i) => servicesOfPeer[i]?.has(s.key) === true)
       .map((p) => ({ name: p.name, address: p.address }));
     return { service: s.key, ip: ips[0] ?? '', ips, pool: s.pool, numAds: s.numAds, prefixes: s.prefixes, peers: receiving };
   });

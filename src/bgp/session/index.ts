@@ -12,6 +12,7 @@ export type {
   SessionCounters,
   MessageCounts,
   NotificationRecord,
+  AdvertisedRoute,
 } from './session.js';
 export { peerSettingsFromConfig, capabilitiesFor, fsmConfigFor, validatePeerSettings, PEER_DEFAULTS } from './settings.js';
 export type { PeerSettings } from './settings.js';

@@ -27,6 +27,7 @@ import type {
   BgpMessage,
   Capability,
   CodecOptions,
+  LargeCommunity,
   NotificationMessage,
   Prefix,
   RouteRefreshMessage,
@@ -139,6 +140,17 @@ export interface SessionStatus {
   readonly lastError?: { readonly reason: DownReason; readonly at: number };
   readonly lastNotificationSent?: NotificationRecord;
   readonly lastNotificationReceived?: NotificationRecord;
+}
+
+/** One route the peer has been sent, for status pages. */
+export interface AdvertisedRoute {
+  readonly prefix: Prefix;
+  /** NEXT_HOP (IPv4) or the global next hop of MP_REACH_NLRI (IPv6). */
+  readonly nextHop?: string;
+  readonly localPref?: number;
+  readonly med?: number;
+  readonly communities: readonly number[];
+  readonly largeCommunities: readonly LargeCommunity[];
 }
 
 /** What a session reports to its owner. */
@@ -908,6 +920,33 @@ export class Session {
       withdrawAll,
       ...(eor ? { endOfRib: eor } : {}),
     });
+  }
+
+  /**
+   * The routes in the Adj-RIB-Out now (sent and not withdrawn), in address order, with the next hop
+   * they were sent with; empty unless Established. For status pages (`metallb-ts status routes`).
+   */
+  advertisedRoutes(): AdvertisedRoute[] {
+    const rib = this.#rib;
+    if (!rib) return [];
+    const out: AdvertisedRoute[] = [];
+    for (const [routes, nextHop] of [
+      [rib.ipv4, rib.session.ipv4NextHop],
+      [rib.ipv6, rib.session.ipv6NextHop],
+    ] as const) {
+      for (const r of routes) {
+        const a = r.attributes;
+        out.push({
+          prefix: r.prefix,
+          ...(nextHop !== undefined ? { nextHop } : {}),
+          ...(a.localPref !== undefined ? { localPref: a.localPref } : {}),
+          ...(a.med !== undefined ? { med: a.med } : {}),
+          communities: a.communities,
+          largeCommunities: a.largeCommunities,
+        });
+      }
+    }
+    return out;
   }
 
   /** A snapshot for status pages and metrics. */

@@ -13,7 +13,7 @@ import type { Clock } from './clock.js';
 import { netTransport, normalizeAddress } from './net-transport.js';
 import type { Connection, Listener, Transport } from './transport.js';
 import { Session } from './session.js';
-import type { SessionEvents, SessionStatus } from './session.js';
+import type { AdvertisedRoute, SessionEvents, SessionStatus } from './session.js';
 import { validatePeerSettings } from './settings.js';
 import type { PeerSettings } from './settings.js';
 import type { Advertisement } from './adj-rib-out.js';
@@ -213,6 +213,11 @@ export class Speaker {
   /** A snapshot of every session. */
   status(): SessionStatus[] {
     return [...this.#sessions.values()].map((s) => s.status());
+  }
+
+  /** The routes a peer has been sent and not withdrawn (see `Session.advertisedRoutes`). */
+  advertisedRoutes(name: string): AdvertisedRoute[] {
+    return this.#sessions.get(name)?.advertisedRoutes() ?? [];
   }
 
   /** A snapshot of one session. */

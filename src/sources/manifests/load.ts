@@ -51,6 +51,7 @@ export async function loadManifests(paths: readonly string[]): Promise<ManifestS
   const errors: ManifestError[] = [];
   const files: string[] = [];
   for (const p of paths) files.push(...(await listFiles(p, errors, true)));
+  const seen = new Set<string>();
   for (const file of [...new Set(files)]) {
     let text: string;
     try {
@@ -59,9 +60,19 @@ export async function loadManifests(paths: readonly string[]): Promise<ManifestS
       errors.push({ file, line: 0, code: 'readFailed', message: err instanceof Error ? err.message : String(err) });
       continue;
     }
-    const set = parseManifests(text, file);
+    // A file whose text did not change since the last load is not parsed again: a reload after one
+    // edit parses one file, not the whole folder (parsing is pure, so the result is the same).
+    const cached = parsedFiles.get(file);
+    const set = cached !== undefined && cached.text === text ? cached.set : parseManifests(text, file);
+    parsedFiles.set(file, { text, set });
+    seen.add(file);
     objects.push(...set.objects);
     errors.push(...set.errors);
   }
+  // Forget files that are gone (or belong to another set of paths), so the cache stays bounded.
+  for (const file of parsedFiles.keys()) if (!seen.has(file)) parsedFiles.delete(file);
   return { objects, errors };
 }
+
+/** The last text and parse of each file read, by path. */
+const parsedFiles = new Map<string, { readonly text: string; readonly set: ManifestSet }>();

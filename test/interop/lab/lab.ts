@@ -208,6 +208,25 @@ export class Lab {
   }
 
   /**
+   * A namespace of this lab attached to nothing (loopback only); link it with `addLink`. It is
+   * deleted in `teardown()` like every other.
+   */
+  async addIsolated(role: string): Promise<Namespace> {
+    const name = await this.addNamespace(role);
+    return { name, role, v4: '', v6: '' };
+  }
+
+  /**
+   * A veth between two namespaces of this lab: `nameA` in `a`, `nameB` in `b`, both up. Created
+   * directly inside the namespaces (nothing in the root namespace).
+   */
+  async addLink(a: string, nameA: string, b: string, nameB: string): Promise<void> {
+    await run('ip', ['link', 'add', 'name', nameA, 'netns', a, 'type', 'veth', 'peer', 'name', nameB, 'netns', b]);
+    await this.exec(a, 'ip', ['link', 'set', nameA, 'up']);
+    await this.exec(b, 'ip', ['link', 'set', nameB, 'up']);
+  }
+
+  /**
    * The switch: a namespace with bridge br0 carrying `host` (default 1) of the lab link. The first
    * router usually lives here.
    */

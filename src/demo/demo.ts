@@ -1,0 +1,163 @@
+/**
+ * The demo: the seed's scenario on loopback. Lab routers (our own BGP speaker, passive) stand where
+ * the configured peers are, one `metallb-ts run` child per node announces the services, and the
+ * routers' view is printed as a switch shows it whenever it changes. Orchestration only: the pieces are
+ * `labTopology`, `LabRouter`, `startChild` and `ViewPrinter`.
+ */
+import { fileURLToPath } from 'node:url';
+import type { Writable } from 'node:stream';
+import { loadSnapshot } from '../sources/manifests/snapshot.js';
+import type { ChildExit, ChildHandle } from './children.js';
+import { startChild } from './children.js';
+import { LabRouter } from './lab-router.js';
+import { labTopology } from './topology.js';
+import { ViewPrinter } from './view-printer.js';
+
+/** A NOTIFICATION's name (RFC 4271 §4.5; Cease subcodes RFC 4486 §4). */
+export function notificationName(code: number, subcode: number): string {
+  const codes: Record<number, string> = {
+    1: 'Message Header Error',
+    2: 'OPEN Message Error',
+    3: 'UPDATE Message Error',
+    4: 'Hold Timer Expired',
+    5: 'Finite State Machine Error',
+    6: 'Cease',
+  };
+  const cease: Record<number, string> = {
+    1: 'maximum number of prefixes reached',
+    2: 'administrative shutdown',
+    3: 'peer de-configured',
+    4: 'administrative reset',
+    5: 'connection rejected',
+    6: 'other configuration change',
+    7: 'connection collision resolution',
+    8: 'out of resources',
+  };
+  const name = codes[code] ?? `code ${code}`;
+  if (code === 6 && cease[subcode] !== undefined) return `${name}, ${cease[subcode]}`;
+  return name;
+}
+
+/** The manifests `npm start` uses. */
+export const DEFAULT_DEMO_MANIFESTS = fileURLToPath(new URL('../../../examples/seed', import.meta.url));
+/** The CLI the speaker children run. */
+export const METALLB_TS_BIN = fileURLToPath(new URL('../../../bin/metallb-ts', import.meta.url));
+
+export interface DemoOptions {
+  readonly manifests: readonly string[];
+  /** Stop after this many seconds; run until `stop` otherwise. */
+  readonly forSeconds?: number;
+  /** Where logs and views go (default process.stdout). */
+  readonly out?: Writable;
+  /** Log level of the speaker children (default info). */
+  readonly logLevel?: string;
+  /** How long each child gets to exit after SIGTERM before SIGKILL, in ms (default 2500). */
+  readonly stopGraceMs?: number;
+}
+
+/** A running demo. */
+export interface DemoHandle {
+  readonly routers: readonly LabRouter[];
+  readonly children: readonly ChildHandle[];
+  /** Stops the children (SIGTERM), then the routers; resolves to the exit code. */
+  stop(code?: number): Promise<number>;
+  /** Resolves to the exit code once the demo has stopped (by `stop`, `--for`, or a child dying). */
+  readonly done: Promise<number>;
+}
+
+/** Starts the demo; rejects when the manifests cannot be used or a router cannot listen. */
+export async function startDemo(options: DemoOptions): Promise<DemoHandle> {
+  const out = options.out ?? process.stdout;
+  const write = (text: string): void => void out.write(text.endsWith('\n') ? text : `${text}\n`);
+  const snapshot = await loadSnapshot(options.manifests);
+  if (!snapshot.ok) {
+    const lines = snapshot.errors.map((e) => `  ${e.file ?? ''}${e.line !== undefined ? `:${e.line}` : ''} ${e.object} ${e.path}: ${e.message}`);
+    throw new Error(`the demo manifests are not valid:\n${lines.join('\n')}`);
+  }
+  const topology = labTopology(snapshot.config, snapshot.nodes);
+  for (const p of topology.problems) write(`demo: ${p}`);
+  if (topology.routers.length === 0) throw new Error('the manifests configure no BGP peer for the lab router to stand for');
+  if (topology.nodes.length === 0) throw new Error('no node of the manifests peers with any router');
+
+  const routers: LabRouter[] = [];
+  try {
+    for (const spec of topology.routers) {
+      const r = new LabRouter(spec);
+      routers.push(r);
+      await r.start();
+    }
+  } catch (err) {
+    await Promise.all(routers.map((r) => r.close()));
+    throw err;
+  }
+
+  const printer = new ViewPrinter(
+    () => routers.map((r) => r.snapshot()),
+    (text) => write(text),
+  );
+  let pending: NodeJS.Timeout | undefined;
+  let printing = true;
+  const schedule = (): void => {
+    if (pending || !printing) return;
+    pending = setTimeout(() => {
+      pending = undefined;
+      printer.check();
+    }, 100);
+  };
+  for (const r of routers) {
+    r.onChange(schedule);
+    r.onNotification((n) => write(`demo: lab router ${r.spec.address}:${r.port} received NOTIFICATION ${n.code}/${n.subcode} (${notificationName(n.code, n.subcode)}) from ${n.neighbor}`));
+  }
+  for (const r of routers) {
+    write(`demo: lab router listening on ${r.spec.address}:${r.spec.port} (AS ${r.spec.asn}), neighbors ${r.spec.neighbors.map((n) => `${n.address} (${n.node})`).join(', ')}`);
+  }
+
+  let finish: (code: number) => void = () => undefined;
+  const done = new Promise<number>((resolve) => (finish = resolve));
+  let stopping: Promise<number> | undefined;
+
+  const children: ChildHandle[] = [];
+  const manifestArgs = options.manifests.flatMap((m) => ['--manifests', m]);
+  for (const [i, node] of topology.nodes.entries()) {
+    // All speakers share this host: the first keeps the status endpoint `metallb-ts status` reads by
+    // default (metrics on loopback), the others get ports the system picks (their `opsListening` log
+    // line says which).
+    const opsArgs = i === 0 ? ['--metrics-addr', '127.0.0.1:7472'] : ['--metrics-addr', '127.0.0.1:0', '--status-addr', '127.0.0.1:0'];
+    const child = startChild(
+      node,
+      process.execPath,
+      [METALLB_TS_BIN, 'run', '--node', node, ...manifestArgs, '--log-level', options.logLevel ?? 'info', ...opsArgs],
+      { onLine: (_stream, line) => write(line) },
+    );
+    children.push(child);
+    write(`demo: started speaker for ${node} (pid ${child.pid ?? '?'})`);
+    void child.exited.then((exit: ChildExit) => {
+      if (stopping) return;
+      write(`demo: the speaker of ${node} exited unexpectedly (code ${exit.code ?? 'none'}, signal ${exit.signal ?? 'none'})`);
+      void stop(1);
+    });
+  }
+
+  const stop = (code = 0): Promise<number> => {
+    if (stopping) return stopping;
+    stopping = (async () => {
+      if (timer) clearTimeout(timer);
+      const results = await Promise.all(children.map((c) => c.stop(options.stopGraceMs ?? 2500)));
+      // Let the routers take in the speakers' NOTIFICATIONs before the last view.
+      await new Promise((r) => setTimeout(r, 50));
+      if (pending) clearTimeout(pending);
+      printing = false;
+      printer.check();
+      await Promise.all(routers.map((r) => r.close()));
+      const killed = results.filter((r) => r.killed).length;
+      if (killed > 0) write(`demo: ${killed} speaker(s) had to be killed`);
+      const result = killed > 0 ? 1 : code;
+      finish(result);
+      return result;
+    })();
+    return stopping;
+  };
+
+  const timer = options.forSeconds !== undefined ? setTimeout(() => void stop(0), options.forSeconds * 1000) : undefined;
+  return { routers, children, stop, done };
+}

@@ -1,0 +1,118 @@
+/**
+ * The runtime's `SpeakerPort` on metallb-ts's own BGP `Speaker` (`src/bgp/session`): session settings
+ * and advertisements translated to the session layer's types. Removals are asynchronous there (they
+ * wait for the Cease to go out); `settled()` lets a caller wait for all of them.
+ */
+import type { Speaker } from '../bgp/session/speaker.js';
+import type { PeerSettings } from '../bgp/session/settings.js';
+import type { Advertisement } from '../bgp/session/adj-rib-out.js';
+import type { LargeCommunity, Prefix } from '../bgp/wire/types.js';
+import { parseCidr, formatIpValue } from '../model/ip.js';
+import type { Logger } from '../observe/log.js';
+import type { RouteAdvertisement, SessionSettings, SpeakerPort } from './runtime.js';
+
+/** The session layer's settings for a runtime session. */
+export function peerSettingsOf(s: SessionSettings): PeerSettings {
+  return {
+    name: s.name,
+    localAsn: s.myAsn,
+    ...(s.peerAsn !== undefined ? { peerAsn: s.peerAsn } : {}),
+    ...(s.dynamicAsn !== undefined ? { dynamicAsn: s.dynamicAsn } : {}),
+    peerAddress: s.peerAddress,
+    peerPort: s.peerPort,
+    ...(s.sourceAddress !== undefined ? { sourceAddress: s.sourceAddress } : {}),
+    holdTimeSec: s.holdTime,
+    keepaliveSec: s.keepaliveTime,
+    ...(s.connectTime !== undefined ? { connectTimeSec: s.connectTime } : {}),
+    ...(s.routerId !== undefined ? { routerId: s.routerId } : {}),
+    gracefulRestart: s.enableGracefulRestart,
+  };
+}
+
+/** `10.10.10.12/32` as the wire's Prefix, or undefined when it does not parse. */
+export function prefixOfText(text: string): Prefix | undefined {
+  const p = parseCidr(text);
+  if (!p) return undefined;
+  return { family: p.family, address: formatIpValue(p.family, p.value), length: p.length };
+}
+
+/** `a:b` as the 32-bit community value of RFC 1997 §3. */
+export function communityValue(text: string): number | undefined {
+  const m = /^(\d{1,5}):(\d{1,5})$/.exec(text);
+  if (!m) return undefined;
+  const hi = Number(m[1]);
+  const lo = Number(m[2]);
+  if (hi > 0xffff || lo > 0xffff) return undefined;
+  return hi * 0x10000 + lo;
+}
+
+/** `a:b:c` as a large community (RFC 8092 §3). */
+export function largeCommunityValue(text: string): LargeCommunity | undefined {
+  const m = /^(\d{1,10}):(\d{1,10}):(\d{1,10})$/.exec(text);
+  if (!m) return undefined;
+  const [g, d1, d2] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (g > 0xffffffff || d1 > 0xffffffff || d2 > 0xffffffff) return undefined;
+  return { globalAdmin: g, localData1: d1, localData2: d2 };
+}
+
+/** The session layer's advertisement for a runtime one (undefined when it cannot be encoded). */
+export function advertisementOf(a: RouteAdvertisement): Advertisement | undefined {
+  const prefix = prefixOfText(a.prefix);
+  if (!prefix) return undefined;
+  const communities: number[] = [];
+  for (const c of a.communities) {
+    const v = communityValue(c);
+    if (v === undefined) return undefined;
+    communities.push(v);
+  }
+  const largeCommunities: LargeCommunity[] = [];
+  for (const c of a.largeCommunities) {
+    const v = largeCommunityValue(c);
+    if (v === undefined) return undefined;
+    largeCommunities.push(v);
+  }
+  return { prefix, ...(a.localPref !== undefined ? { localPref: a.localPref } : {}), communities, largeCommunities };
+}
+
+/** A `SpeakerPort` that drives `speaker`. */
+export function speakerPort(speaker: Speaker, logger: Logger): SpeakerPort & { settled(): Promise<void> } {
+  const pending = new Set<Promise<void>>();
+  const track = (p: Promise<void>, what: string, name: string): void => {
+    const q = p.catch((err: unknown) => {
+      logger.error('speakerError', `failed to ${what}`, { peerName: name, error: err instanceof Error ? err.message : String(err) });
+    });
+    pending.add(q);
+    void q.finally(() => pending.delete(q));
+  };
+  return {
+    addPeer(s) {
+      if (s.password !== undefined) {
+        logger.warn('unsupportedSetting', 'TCP MD5 passwords are not supported yet; the session runs without one', { peerName: s.name });
+      }
+      try {
+        speaker.addPeer(peerSettingsOf(s));
+      } catch (err) {
+        logger.error('speakerError', 'failed to add peer', { peerName: s.name, error: err instanceof Error ? err.message : String(err) });
+      }
+    },
+    removePeer(name) {
+      track(speaker.removePeer(name), 'remove peer', name);
+    },
+    setAdvertisements(name, ads) {
+      const out: Advertisement[] = [];
+      for (const a of ads) {
+        const converted = advertisementOf(a);
+        if (converted) out.push(converted);
+        else logger.error('speakerError', 'advertisement cannot be encoded, skipped', { peerName: name, prefix: a.prefix });
+      }
+      try {
+        speaker.setAdvertisements(name, out);
+      } catch (err) {
+        logger.error('speakerError', 'failed to set advertisements', { peerName: name, error: err instanceof Error ? err.message : String(err) });
+      }
+    },
+    async settled() {
+      await Promise.all([...pending]);
+    },
+  };
+}

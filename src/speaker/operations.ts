@@ -1,0 +1,148 @@
+/**
+ * What the operations endpoints read from a running node speaker: the metrics snapshot
+ * (`src/observe/metrics.ts`) and the status input (`src/observe/status.ts`), both taken on demand
+ * from the BGP speaker's `status()` and Adj-RIB-Outs, the runtime's plan and snapshot, and the reload
+ * counters this module keeps from `NodeSpeaker`'s `onReload` reports.
+ *
+ * Pool usage and allocation failures are recomputed from the snapshot in force (`allocateAll` is a
+ * pure function of it, as the runtime's own allocation is), once per snapshot.
+ */
+import type { AdvertisedRoute, SessionStatus } from '../bgp/session/session.js';
+import { allocateAll } from '../allocator/allocator.js';
+import type { AllocationResult } from '../allocator/types.js';
+import { canonicalIp } from '../model/ip.js';
+import type { MetricsSnapshot, SessionMetrics } from '../observe/metrics.js';
+import type { StatusInput } from '../observe/status.js';
+import type { NodeSpeaker, ReloadReport } from './node-speaker.js';
+import type { AnnouncementPlan } from './planner.js';
+import type { ClusterSnapshot } from './runtime.js';
+
+/** Reload counters (MetalLB's k8s client metrics). */
+export class ReloadStats {
+  updates = 0;
+  updateErrors = 0;
+  loaded = false;
+  stale = false;
+
+  /** Counts one reload. */
+  record(report: ReloadReport): void {
+    this.updates++;
+    if (report.ok) {
+      this.loaded = true;
+      this.stale = false;
+    } else {
+      this.updateErrors++;
+      this.stale = true;
+    }
+  }
+}
+
+/**
+ * Prefixes that should be on a session but are not: while it is down, every desired prefix; while
+ * Established, desired prefixes of the families it carries missing from its Adj-RIB-Out, plus routes
+ * in it that are no longer desired (withdrawals not sent).
+ */
+export function pendingPrefixes(status: SessionStatus, desired: readonly string[], sent: readonly AdvertisedRoute[]): number {
+  if (status.state !== 'Established') return desired.length;
+  const sentSet = new Set(sent.map((r) => `${r.prefix.address}/${r.prefix.length}`));
+  const carried = new Set<string>(status.families);
+  let pending = 0;
+  const want = new Set<string>();
+  for (const p of desired) {
+    want.add(p);
+    const family = p.includes(':') ? 'ipv6' : 'ipv4';
+    if (carried.has(family) && !sentSet.has(p)) pending++;
+  }
+  for (const p of sentSet) if (!want.has(p)) pending++;
+  return pending;
+}
+
+/** Reads a node speaker for the metrics and status endpoints. */
+export class NodeOperations {
+  readonly stats = new ReloadStats();
+  readonly #node: string;
+  #speaker: NodeSpeaker | undefined;
+  #allocation: { snapshot: ClusterSnapshot; result: AllocationResult } | undefined;
+
+  /** `node` is this node's name; the speaker is attached once started (`attach`). */
+  constructor(node: string) {
+    this.#node = node;
+  }
+
+  /** Attaches the started speaker; until then every view is empty and the process is not ready. */
+  attach(speaker: NodeSpeaker): void {
+    this.#speaker = speaker;
+  }
+
+  /** Ready: the speaker started and the first configuration loaded. */
+  get ready(): boolean {
+    return this.#speaker !== undefined && this.stats.loaded;
+  }
+
+  #allocationResult(): AllocationResult | undefined {
+    const snap = this.#speaker?.runtime.current;
+    if (!snap) return undefined;
+    if (this.#allocation?.snapshot !== snap) {
+      this.#allocation = {
+        snapshot: snap,
+        result: allocateAll({ pools: snap.config.pools, services: snap.services, options: { standalone: true } }),
+      };
+    }
+    return this.#allocation.result;
+  }
+
+  #desiredByPeer(plan: AnnouncementPlan | undefined): Map<string, string[]> {
+    return new Map((plan?.peers ?? []).map((p) => [p.name, p.advertisements.map((a) => a.prefix)]));
+  }
+
+  /** The metrics snapshot. */
+  metricsSnapshot(): MetricsSnapshot {
+    const speaker = this.#speaker?.speaker;
+    const plan = this.#speaker?.runtime.currentPlan;
+    const desired = this.#desiredByPeer(plan);
+    const sessions: SessionMetrics[] = (speaker?.status() ?? []).map((status) => ({
+      status,
+      pendingPrefixes: pendingPrefixes(status, desired.get(status.name) ?? [], speaker?.advertisedRoutes(status.name) ?? []),
+    }));
+    const allocation = this.#allocationResult();
+    const servicesPerPool = new Map<string, number>();
+    for (const r of allocation?.services ?? []) {
+      if (r.pool !== undefined && r.ips.length > 0) servicesPerPool.set(r.pool, (servicesPerPool.get(r.pool) ?? 0) + 1);
+    }
+    const announced: { service: string; ip: string }[] = [];
+    for (const s of plan?.announcedServices ?? []) for (const ip of s.ips) announced.push({ service: s.service, ip });
+    return {
+      node: this.#node,
+      sessions,
+      pools: (allocation?.pools ?? []).map((p) => ({ ...p, servicesAllocated: servicesPerPool.get(p.pool) ?? 0 })),
+      announced,
+      config: { loaded: this.stats.loaded, stale: this.stats.stale, updates: this.stats.updates, updateErrors: this.stats.updateErrors },
+      refusedConnections: speaker?.refusedConnections ?? 0,
+      ready: this.ready,
+    };
+  }
+
+  /** The status input. */
+  statusInput(now = Date.now()): StatusInput {
+    const speaker = this.#speaker?.speaker;
+    const sessions = speaker?.status() ?? [];
+    const failures = new Map<string, { reason: string; message: string }>();
+    for (const r of this.#allocationResult()?.services ?? []) {
+      if (r.error) failures.set(r.service, { reason: r.error.reason, message: r.error.message });
+    }
+    const plan = this.#speaker?.runtime.currentPlan;
+    return {
+      now,
+      node: this.#node,
+      sessions,
+      routes: new Map(sessions.map((s) => [s.name, speaker?.advertisedRoutes(s.name) ?? []])),
+      ...(plan ? { plan } : {}),
+      allocationFailures: failures,
+    };
+  }
+}
+
+/** Canonical address text for matching `status peer ADDRESS` (unparseable text is kept as is). */
+export function canonicalAddress(a: string): string {
+  return canonicalIp(a) ?? a;
+}

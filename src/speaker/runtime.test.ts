@@ -1,0 +1,342 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import type { AdvertisementConfig, Config, PeerConfig, PoolConfig } from '../config/types.js';
+import type { EndpointSlice, Node, Service } from '../model/kubernetes.js';
+import { createLogger } from '../observe/log.js';
+import type { ClusterSnapshot, RouteAdvertisement, SessionSettings, SpeakerPort } from './runtime.js';
+import { SpeakerRuntime } from './runtime.js';
+
+// ---- a fake speaker that records every call ----
+
+type Call =
+  | { op: 'addPeer'; settings: SessionSettings }
+  | { op: 'removePeer'; name: string }
+  | { op: 'setAdvertisements'; name: string; ads: readonly RouteAdvertisement[] };
+
+class FakeSpeaker implements SpeakerPort {
+  calls: Call[] = [];
+  addPeer(settings: SessionSettings): void {
+    this.calls.push({ op: 'addPeer', settings });
+  }
+  removePeer(name: string): void {
+    this.calls.push({ op: 'removePeer', name });
+  }
+  setAdvertisements(name: string, ads: readonly RouteAdvertisement[]): void {
+    this.calls.push({ op: 'setAdvertisements', name, ads });
+  }
+  take(): Call[] {
+    const c = this.calls;
+    this.calls = [];
+    return c;
+  }
+}
+
+// ---- hand-written cluster data: the seed scenario ----
+
+function peer(over: Partial<PeerConfig> = {}): PeerConfig {
+  return {
+    name: 'peer1',
+    myAsn: 64512,
+    peerAsn: 64512,
+    peerAddress: '127.0.0.1',
+    peerPort: 1179,
+    holdTime: 90,
+    keepaliveTime: 30,
+    nodeSelectors: [],
+    ebgpMultiHop: false,
+    enableGracefulRestart: false,
+    ...over,
+  };
+}
+
+function pool(name: string, first: string, last: string): PoolConfig {
+  return { name, labels: {}, addresses: [{ family: 'ipv4', first, last, cidrs: [] }], autoAssign: true, avoidBuggyIPs: true };
+}
+
+function adv(name: string, pools: string[], over: Partial<AdvertisementConfig> = {}): AdvertisementConfig {
+  return {
+    name,
+    aggregationLength: 32,
+    aggregationLengthV6: 128,
+    communities: [],
+    largeCommunities: [],
+    ipAddressPools: pools,
+    nodeSelectors: [],
+    peers: [],
+    serviceSelectors: [],
+    ...over,
+  };
+}
+
+function config(over: Partial<Config> = {}): Config {
+  return {
+    peers: [peer()],
+    pools: [pool('default', '10.10.10.10', '10.10.10.98')],
+    advertisements: [adv('bgpadvertisement1', ['default'])],
+    bfdProfiles: [],
+    warnings: [],
+    ...over,
+  };
+}
+
+function node(name: string, address: string, labels: Record<string, string> = {}): Node {
+  return {
+    kind: 'Node',
+    metadata: { name, labels: { 'kubernetes.io/hostname': name, ...labels } },
+    status: { addresses: [{ type: 'InternalIP', address }] },
+  };
+}
+
+function service(namespace: string, name: string, ip?: string): Service {
+  return {
+    kind: 'Service',
+    metadata: { namespace, name, ...(ip ? { annotations: { 'metallb.io/loadBalancerIPs': ip } } : {}) },
+    spec: { type: 'LoadBalancer', clusterIP: '10.96.0.10', ipFamilies: ['IPv4'], externalTrafficPolicy: 'Cluster' },
+  };
+}
+
+function slice(namespace: string, svc: string, nodes: string[], ready = true): EndpointSlice {
+  return {
+    kind: 'EndpointSlice',
+    metadata: { namespace, name: `${svc}-abc`, labels: { 'kubernetes.io/service-name': svc } },
+    addressType: 'IPv4',
+    endpoints: nodes.map((n, i) => ({ addresses: [`10.244.${i}.5`], conditions: { ready }, nodeName: n })),
+  };
+}
+
+function snapshot(over: Partial<ClusterSnapshot> = {}): ClusterSnapshot {
+  return {
+    ok: true,
+    config: config(),
+    nodes: [node('node-116', '127.0.0.116'), node('node-117', '127.0.0.117')],
+    services: [service('argocd', 'argocd-server', '10.10.10.12')],
+    endpointSlices: [slice('argocd', 'argocd-server', ['node-116', 'node-117'])],
+    ...over,
+  };
+}
+
+function setup(nodeName = 'node-116'): { rt: SpeakerRuntime; speaker: FakeSpeaker; logs: Record<string, unknown>[] } {
+  const speaker = new FakeSpeaker();
+  const logs: Record<string, unknown>[] = [];
+  const logger = createLogger({ level: 'all', write: (l) => logs.push(JSON.parse(l) as Record<string, unknown>) });
+  const rt = new SpeakerRuntime({
+    node: nodeName,
+    speaker,
+    logger,
+  });
+  return { rt, speaker, logs };
+}
+
+function events(logs: Record<string, unknown>[]): string[] {
+  return logs.map((l) => String(l['event']));
+}
+
+describe('SpeakerRuntime', () => {
+  test('the seed scenario: one session bound to the node address, the service IP advertised', () => {
+    const { rt, speaker, logs } = setup();
+    assert.equal(rt.apply(snapshot()).applied, true);
+    const calls = speaker.take();
+    assert.deepEqual(calls.map((c) => c.op), ['addPeer', 'setAdvertisements']);
+    const add = calls[0];
+    assert.ok(add?.op === 'addPeer');
+    assert.equal(add.settings.name, 'peer1');
+    assert.equal(add.settings.peerAddress, '127.0.0.1');
+    assert.equal(add.settings.peerPort, 1179);
+    // No sourceAddress configured: the session binds to the node's InternalIP of the peer's family.
+    assert.equal(add.settings.sourceAddress, '127.0.0.116');
+    const set = calls[1];
+    assert.ok(set?.op === 'setAdvertisements');
+    assert.deepEqual(set.ads, [{ prefix: '10.10.10.12/32', localPref: 0, communities: [], largeCommunities: [] }]);
+    assert.deepEqual(events(logs), ['config reloaded', 'ipAllocated', 'peerAdded', 'updatedAdvertisements', 'serviceAnnounced']);
+  });
+
+  test("the logs match the seed's lines key for key and value for value (plus level)", () => {
+    const { rt, logs } = setup();
+    rt.apply(snapshot());
+    const seedFile = new URL('../../../src/speaker/testdata/seed-logs.jsonl', import.meta.url);
+    const seed = readFileSync(seedFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(seed.length, 2);
+    for (const want of seed) {
+      const got = logs.find((l) => l['event'] === want['event']);
+      assert.ok(got, `no ${String(want['event'])} line`);
+      assert.deepEqual(Object.keys(got), [...Object.keys(want), 'level'].sort());
+      for (const [k, v] of Object.entries(want)) {
+        if (k === 'ts') assert.match(String(got[k]), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{1,9}Z$/);
+        else if (k === 'caller') assert.match(String(got[k]), /^[\w.-]+\.(ts|js):\d+$/);
+        else assert.deepEqual(got[k], v, k);
+      }
+      assert.equal(got['level'], 'info');
+    }
+  });
+
+  test('service changes replace advertisements and never touch the session', () => {
+    const { rt, speaker, logs } = setup();
+    rt.apply(snapshot());
+    speaker.take();
+    logs.length = 0;
+
+    // A second service appears.
+    rt.apply(
+      snapshot({
+        services: [service('argocd', 'argocd-server', '10.10.10.12'), service('web', 'shop')],
+        endpointSlices: [slice('argocd', 'argocd-server', ['node-116']), slice('web', 'shop', ['node-117'])],
+      }),
+    );
+    let calls = speaker.take();
+    assert.deepEqual(calls.map((c) => c.op), ['setAdvertisements']);
+    assert.deepEqual(
+      calls[0]?.op === 'setAdvertisements' && calls[0].ads.map((a) => a.prefix),
+      ['10.10.10.10/32', '10.10.10.12/32'],
+    );
+    assert.deepEqual(events(logs), ['ipAllocated', 'updatedAdvertisements', 'serviceAnnounced']);
+    logs.length = 0;
+
+    // Its endpoints stop being ready: withdrawn with MetalLB's reason.
+    rt.apply(
+      snapshot({
+        services: [service('argocd', 'argocd-server', '10.10.10.12'), service('web', 'shop')],
+        endpointSlices: [slice('argocd', 'argocd-server', ['node-116']), slice('web', 'shop', ['node-117'], false)],
+      }),
+    );
+    calls = speaker.take();
+    assert.deepEqual(calls.map((c) => c.op), ['setAdvertisements']);
+    assert.deepEqual(calls[0]?.op === 'setAdvertisements' && calls[0].ads.map((a) => a.prefix), ['10.10.10.12/32']);
+    assert.deepEqual(events(logs), ['serviceWithdrawn']);
+    assert.equal(logs[0]?.['reason'], 'noEndpoints');
+    assert.equal(logs[0]?.['service'], 'web/shop');
+    assert.equal(logs[0]?.['ip'], '10.10.10.10');
+    logs.length = 0;
+
+    // The service is deleted from the manifests.
+    rt.apply(snapshot({ services: [], endpointSlices: [] }));
+    calls = speaker.take();
+    assert.deepEqual(calls, [{ op: 'setAdvertisements', name: 'peer1', ads: [] }]);
+    assert.deepEqual(events(logs), ['serviceWithdrawn']);
+    assert.equal(logs[0]?.['reason'], 'serviceDeleted');
+
+    // The same snapshot again: nothing at all is sent.
+    rt.apply(snapshot({ services: [], endpointSlices: [] }));
+    assert.deepEqual(speaker.take(), []);
+  });
+
+  test('configuration changes that do not concern a peer keep its session', () => {
+    const { rt, speaker } = setup();
+    rt.apply(snapshot());
+    speaker.take();
+    const other = peer({ name: 'peer2', peerAddress: '127.0.0.2', peerAsn: 64513 });
+    // A new pool, communities on the advertisement, and a second peer.
+    rt.apply(
+      snapshot({
+        config: config({
+          peers: [peer(), other],
+          pools: [pool('default', '10.10.10.10', '10.10.10.98'), pool('extra', '10.10.20.10', '10.10.20.20')],
+          advertisements: [adv('bgpadvertisement1', ['default'], { communities: ['64512:100'] })],
+        }),
+      }),
+    );
+    const calls = speaker.take();
+    assert.equal(calls.filter((c) => c.op === 'removePeer').length, 0);
+    assert.deepEqual(
+      calls.filter((c) => c.op === 'addPeer').map((c) => c.op === 'addPeer' && c.settings.name),
+      ['peer2'],
+    );
+    const sets = calls.filter((c): c is Extract<Call, { op: 'setAdvertisements' }> => c.op === 'setAdvertisements');
+    assert.deepEqual(
+      sets.map((s) => [s.name, s.ads.map((a) => [a.prefix, a.communities, a.localPref])]),
+      [
+        ['peer1', [['10.10.10.12/32', ['64512:100'], 0]]],
+        // eBGP: no LOCAL_PREF.
+        ['peer2', [['10.10.10.12/32', ['64512:100'], undefined]]],
+      ],
+    );
+  });
+
+  test('a peer whose own settings change is replaced; the others are kept', () => {
+    const { rt, speaker, logs } = setup();
+    const other = peer({ name: 'peer2', peerAddress: '127.0.0.2' });
+    rt.apply(snapshot({ config: config({ peers: [peer(), other] }) }));
+    speaker.take();
+    logs.length = 0;
+    rt.apply(snapshot({ config: config({ peers: [peer({ holdTime: 30, keepaliveTime: 10 }), other] }) }));
+    const calls = speaker.take();
+    assert.deepEqual(
+      calls.map((c) => [c.op, c.op === 'addPeer' ? c.settings.name : c.name]),
+      [
+        ['removePeer', 'peer1'],
+        ['addPeer', 'peer1'],
+        ['setAdvertisements', 'peer1'],
+      ],
+    );
+    assert.deepEqual(events(logs), ['config reloaded', 'peerRemoved', 'peerAdded']);
+  });
+
+  test("a change of the node's address re-binds its sessions; node selectors add and remove peers", () => {
+    const { rt, speaker, logs } = setup();
+    const rack = peer({ name: 'tor', peerAddress: '127.0.0.3', nodeSelectors: [{ matchLabels: { rack: 'a' } }] });
+    rt.apply(snapshot({ config: config({ peers: [peer(), rack] }) }));
+    assert.deepEqual(speaker.take().filter((c) => c.op === 'addPeer').length, 1);
+
+    rt.apply(snapshot({ config: config({ peers: [peer(), rack] }), nodes: [node('node-116', '127.0.0.126', { rack: 'a' })] }));
+    const calls = speaker.take();
+    assert.deepEqual(
+      calls.filter((c) => c.op !== 'setAdvertisements').map((c) => [c.op, c.op === 'addPeer' ? `${c.settings.name}@${c.settings.sourceAddress}` : c.name]),
+      [
+        ['removePeer', 'peer1'],
+        ['addPeer', 'peer1@127.0.0.126'],
+        ['addPeer', 'tor@127.0.0.126'],
+      ],
+    );
+    logs.length = 0;
+    rt.apply(snapshot({ config: config({ peers: [peer(), rack] }), nodes: [node('node-116', '127.0.0.126')] }));
+    assert.deepEqual(speaker.take().map((c) => c.op), ['removePeer']);
+    const removed = logs.find((l) => l['event'] === 'peerRemoved');
+    assert.equal(removed?.['reason'], 'filteredByNodeSelector');
+  });
+
+  test('a rejected snapshot keeps the last good state and logs why', () => {
+    const { rt, speaker, logs } = setup();
+    rt.apply(snapshot());
+    speaker.take();
+    logs.length = 0;
+    const result = rt.apply({
+      ok: false,
+      errors: [
+        {
+          severity: 'error',
+          object: 'ConfigMap/config',
+          path: 'peers[0].hold-time',
+          value: '1s',
+          rule: 'holdTimeRange',
+          message: 'hold time must be 0 or at least 3s',
+          file: 'examples/seed/config.yaml',
+          line: 14,
+        },
+      ],
+    });
+    assert.equal(result.applied, false);
+    assert.deepEqual(speaker.take(), []);
+    assert.equal(logs.length, 1);
+    assert.equal(logs[0]?.['msg'], 'failed to parse the configuration');
+    assert.equal(logs[0]?.['level'], 'error');
+    assert.deepEqual((logs[0]?.['errors'] as { rule: string; line: number }[]).map((e) => [e.rule, e.line]), [['holdTimeRange', 14]]);
+    assert.equal(rt.current?.services.length, 1);
+    // The next good snapshot is compared with the last good one: removing the service withdraws it.
+    rt.apply(snapshot({ services: [] }));
+    assert.deepEqual(speaker.take(), [{ op: 'setAdvertisements', name: 'peer1', ads: [] }]);
+  });
+
+  test('a node missing from the manifests closes its sessions and withdraws', () => {
+    const { rt, speaker, logs } = setup('node-117');
+    rt.apply(snapshot());
+    speaker.take();
+    logs.length = 0;
+    rt.apply(snapshot({ nodes: [node('node-116', '127.0.0.116')] }));
+    assert.deepEqual(speaker.take(), [{ op: 'removePeer', name: 'peer1' }]);
+    assert.deepEqual(events(logs), ['nodeNotFound', 'peerRemoved', 'serviceWithdrawn']);
+    assert.equal(logs[2]?.['reason'], 'nodeNotFound');
+  });
+});
