@@ -7,6 +7,7 @@
 import { parseIp } from '../model/ip.js';
 import type { IpAddress, IpFamily } from '../model/ip.js';
 import type { Service } from '../model/kubernetes.js';
+import { namespacedKeyOf } from '../model/kubernetes.js';
 import type { AllocationError, AllocatorOptions } from './types.js';
 
 export const ANNOTATION = {
@@ -61,7 +62,7 @@ export interface ServiceRequest {
 
 /** `namespace/name` of a service (`default` when the namespace is absent, as kubectl applies it). */
 export function serviceKey(svc: Service): string {
-  return `${svc.metadata.namespace ?? 'default'}/${svc.metadata.name}`;
+  return namespacedKeyOf(svc.metadata);
 }
 
 /** The creation time used for ordering: ms since the epoch, +Infinity when absent. */

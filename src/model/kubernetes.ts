@@ -105,6 +105,14 @@ export function keyOf(meta: ObjectMeta): string {
   return meta.namespace ? `${meta.namespace}/${meta.name}` : meta.name;
 }
 
+/**
+ * `namespace/name` of a namespaced object (Service, EndpointSlice, Secret), with `default` for an
+ * absent namespace, as kubectl applies it. Every layer keys services by this.
+ */
+export function namespacedKeyOf(meta: ObjectMeta): string {
+  return `${meta.namespace ?? 'default'}/${meta.name}`;
+}
+
 /** Whether `labels` satisfy `selector` (metav1.LabelSelector semantics; empty selects everything). */
 export function selectorMatches(selector: LabelSelector, labels: Readonly<Record<string, string>> | undefined): boolean {
   const have = labels ?? {};

@@ -6,6 +6,7 @@
  * or its `serving` condition is true (a terminating pod that still serves keeps the route). Pure.
  */
 import type { Endpoint, EndpointSlice, Service } from '../model/kubernetes.js';
+import { namespacedKeyOf } from '../model/kubernetes.js';
 
 /** The label that ties an EndpointSlice to its Service (in the same namespace). */
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
@@ -19,9 +20,9 @@ export function endpointCanServe(ep: Endpoint): boolean {
 
 /** The EndpointSlices of `svc`: label `kubernetes.io/service-name` = its name, in its namespace. */
 export function slicesForService(svc: Service, slices: readonly EndpointSlice[]): EndpointSlice[] {
-  const ns = svc.metadata.namespace ?? '';
+  const ns = svc.metadata.namespace ?? 'default';
   return slices.filter(
-    (s) => (s.metadata.namespace ?? '') === ns && s.metadata.labels?.[SERVICE_NAME_LABEL] === svc.metadata.name,
+    (s) => (s.metadata.namespace ?? 'default') === ns && s.metadata.labels?.[SERVICE_NAME_LABEL] === svc.metadata.name,
   );
 }
 
@@ -35,7 +36,7 @@ export function indexSlicesByService(slices: readonly EndpointSlice[]): Readonly
   for (const s of slices) {
     const name = s.metadata.labels?.[SERVICE_NAME_LABEL];
     if (name === undefined) continue;
-    const key = `${s.metadata.namespace ?? ''}/${name}`;
+    const key = `${s.metadata.namespace ?? 'default'}/${name}`;
     const list = index.get(key);
     if (list) list.push(s);
     else index.set(key, [s]);
@@ -45,7 +46,7 @@ export function indexSlicesByService(slices: readonly EndpointSlice[]): Readonly
 
 /** The slices of `svc` from an index made by `indexSlicesByService`. */
 export function slicesOf(index: ReadonlyMap<string, readonly EndpointSlice[]>, svc: Service): readonly EndpointSlice[] {
-  return index.get(`${svc.metadata.namespace ?? ''}/${svc.metadata.name}`) ?? [];
+  return index.get(namespacedKeyOf(svc.metadata)) ?? [];
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   localPrefsCompatible,
   planAnnouncements,
 } from './planner.js';
+import { allocateAll } from '../allocator/index.js';
 import { advertisementConfig as adv, peerConfig as peer, poolConfig as pool } from '../config/test-builders.js';
 
 // ---- builders (test data written by hand, not by the config parser) ----
@@ -124,6 +125,24 @@ describe('seed scenario', () => {
       assert.equal(plan.peers[0]?.ibgp, true);
     });
   }
+
+  test('a Service and its slice without a namespace are keyed default/NAME, as the allocator keys them', () => {
+    const svc: Service = { kind: 'Service', metadata: { name: 'web' }, spec: { type: 'LoadBalancer', ipFamilies: ['IPv4'] } };
+    const slices: EndpointSlice[] = [
+      {
+        kind: 'EndpointSlice',
+        metadata: { name: 'web-1', labels: { 'kubernetes.io/service-name': 'web' } },
+        endpoints: [{ addresses: ['10.244.0.5'], conditions: { ready: true }, nodeName: 'node116' }],
+      },
+    ];
+    const config = seedConfig();
+    const allocation = allocateAll({ pools: config.pools, services: [svc], options: { standalone: true } });
+    const allocations = Object.fromEntries(allocation.services.map((r) => [r.service, { ips: r.ips, pool: r.pool ?? '' }]));
+    assert.deepEqual(Object.keys(allocations), ['default/web']);
+    const plan = planAnnouncements({ config, node: node116, services: [svc], allocations, endpointSlices: slices });
+    assert.deepEqual(plan.withheld, []);
+    assert.deepEqual(plan.announcedServices.map((s) => [s.service, s.ip]), [['default/web', '10.10.10.10']]);
+  });
 
   test('allocations may be given as a Map', () => {
     const plan = planAnnouncements(seedInput({ allocations: new Map(Object.entries(argocdAlloc)) }));

@@ -16,7 +16,7 @@
  */
 import type { AdvertisementConfig, Config, PeerConfig, PoolConfig } from '../config/types.js';
 import type { EndpointSlice, Node, Service } from '../model/kubernetes.js';
-import { anySelectorMatches, keyOf } from '../model/kubernetes.js';
+import { anySelectorMatches, namespacedKeyOf } from '../model/kubernetes.js';
 import type { IpAddress } from '../model/ip.js';
 import { compareIp, formatIp, formatPrefix, parseCidr, parseIp, prefixOf } from '../model/ip.js';
 import { mergeCommunities } from './communities.js';
@@ -407,13 +407,13 @@ export function planAnnouncements(input: PlanInput): AnnouncementPlan {
   const ignored: IgnoredService[] = [];
 
   const services = [...input.services].sort((a, b) => {
-    const ka = keyOf(a.metadata);
-    const kb = keyOf(b.metadata);
+    const ka = namespacedKeyOf(a.metadata);
+    const kb = namespacedKeyOf(b.metadata);
     return ka < kb ? -1 : ka > kb ? 1 : 0;
   });
   const sliceIndex = indexSlicesByService(input.endpointSlices);
   for (const svc of services) {
-    const key = keyOf(svc.metadata);
+    const key = namespacedKeyOf(svc.metadata);
     const ignore = ignoredReason(svc, options);
     if (ignore) {
       ignored.push({ service: key, reason: ignore });
