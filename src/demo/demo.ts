@@ -4,6 +4,7 @@
  * routers' view is printed as a switch shows it whenever it changes. Orchestration only: the pieces are
  * `labTopology`, `LabRouter`, `startChild` and `ViewPrinter`.
  */
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
 import { loadSnapshot } from '../sources/manifests/snapshot.js';
@@ -147,6 +148,7 @@ export async function startDemo(options: DemoOptions): Promise<DemoHandle> {
       await Promise.all(routers.map((r) => r.close()));
       const killed = results.filter((r) => r.killed).length;
       if (killed > 0) write(`demo: ${killed} speaker(s) had to be killed`);
+      write('demo: stopped');
       const result = killed > 0 ? 1 : code;
       finish(result);
       return result;
@@ -154,6 +156,9 @@ export async function startDemo(options: DemoOptions): Promise<DemoHandle> {
     return stopping;
   };
 
+  write(
+    `demo: edit ${options.manifests.map((m) => relative(process.cwd(), m) || m).join(' or ')} to change the routes live; ${options.forSeconds !== undefined ? `stopping in ${options.forSeconds} s` : 'Ctrl-C stops everything'}`,
+  );
   const timer = options.forSeconds !== undefined ? setTimeout(() => void stop(0), options.forSeconds * 1000) : undefined;
   return { routers, children, stop, done };
 }

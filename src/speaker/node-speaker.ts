@@ -72,6 +72,8 @@ export async function startNodeSpeaker(options: NodeSpeakerOptions): Promise<Nod
     reload,
     async close() {
       closed = true;
+      // A reload in flight finishes (it applies nothing once closed) before the sessions close.
+      if (running) await running;
       await port.settled();
       await speaker.close();
     },

@@ -297,6 +297,49 @@ describe('SpeakerRuntime', () => {
     assert.equal(removed?.['reason'], 'filteredByNodeSelector');
   });
 
+  test('legacy peers renumbered by a deletion keep their sessions; fields that need no reset keep them too', () => {
+    const { rt, speaker, logs } = setup();
+    // Legacy peers are named by position: deleting the first renames the second.
+    const a = peer({ name: 'peer1', peerAddress: '127.0.0.2' });
+    const b = peer({ name: 'peer2', peerAddress: '127.0.0.3' });
+    rt.apply(snapshot({ config: config({ peers: [a, b] }) }));
+    speaker.take();
+    logs.length = 0;
+    rt.apply(snapshot({ config: config({ peers: [{ ...b, name: 'peer1' }] }) }));
+    // Only the deleted peer's session goes; the other keeps its session (key peer2) and sends nothing new.
+    assert.deepEqual(speaker.take(), [{ op: 'removePeer', name: 'peer1' }]);
+    // The service now reaches one router instead of two: logged as an update of its advertisements.
+    assert.deepEqual(events(logs), ['config reloaded', 'peerRemoved', 'peerUpdated', 'updatedAdvertisements', 'serviceAnnounced']);
+    assert.equal(logs[1]?.['peer'], '127.0.0.2');
+    assert.deepEqual([logs[2]?.['peerName'], logs[2]?.['previousName']], ['peer1', 'peer2']);
+    assert.deepEqual([...rt.sessionSettings().keys()], ['peer2']);
+
+    // A new service reaches the renamed peer through its session.
+    rt.apply(
+      snapshot({
+        config: config({ peers: [{ ...b, name: 'peer1' }] }),
+        services: [service('argocd', 'argocd-server', '10.10.10.12'), service('web', 'shop')],
+        endpointSlices: [slice('argocd', 'argocd-server', ['node-116']), slice('web', 'shop', ['node-116'])],
+      }),
+    );
+    const calls = speaker.take();
+    assert.deepEqual(calls.map((c) => [c.op, c.op === 'addPeer' ? c.settings.name : c.name]), [['setAdvertisements', 'peer2']]);
+
+    // keepaliveTime needs no reset (RFC 4271 §4.4: keepalives are local); nodeSelectors that still select
+    // this node neither.
+    logs.length = 0;
+    rt.apply(
+      snapshot({
+        config: config({ peers: [{ ...b, name: 'peer1', keepaliveTime: 10, nodeSelectors: [{ matchLabels: { 'kubernetes.io/hostname': 'node-116' } }] }] }),
+        services: [service('argocd', 'argocd-server', '10.10.10.12'), service('web', 'shop')],
+        endpointSlices: [slice('argocd', 'argocd-server', ['node-116']), slice('web', 'shop', ['node-116'])],
+      }),
+    );
+    assert.deepEqual(speaker.take(), []);
+    assert.deepEqual(events(logs), ['config reloaded', 'peerUpdated']);
+    assert.deepEqual(logs[1]?.['fields'], ['keepaliveTime', 'nodeSelectors']);
+  });
+
   test('a rejected snapshot keeps the last good state and logs why', () => {
     const { rt, speaker, logs } = setup();
     rt.apply(snapshot());

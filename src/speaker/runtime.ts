@@ -6,9 +6,10 @@
  * difference sent to the speaker.
  *
  * Invariants:
- * - A session is added, removed or replaced only when the peer's own effective settings change (its
- *   configuration, or the node address it binds to) or the peer stops/starts selecting this node. A
- *   change of services, endpoints, pools, advertisements or of other peers never touches it.
+ * - A session is added, removed or replaced only when a setting it depends on changes (`diffConfig`'s
+ *   `resetSession` fields, or the node address it binds to) or the peer stops/starts selecting this
+ *   node. A change of services, endpoints, pools, advertisements or of other peers never touches it,
+ *   nor does the renumbering of legacy peers.
  * - `setAdvertisements` is called for a peer only when what it should receive changed (or its session
  *   is new), always with the full desired set; the session diffs it into UPDATEs.
  * - A snapshot that failed to parse or validate changes nothing: the last good state keeps running
@@ -27,11 +28,15 @@ import type { WithdrawReason } from './plan-diff.js';
 import { planAnnouncements } from './planner.js';
 import type { AnnouncedService, AnnouncementPlan, PeerPlan, ServiceIps } from './planner.js';
 import { allocateAll } from '../allocator/allocator.js';
+import { diffConfig } from '../config/diff.js';
 import type { NamespaceLabels } from '../allocator/types.js';
 
 /** Everything one BGP session needs, after the runtime applied its node's defaults. */
 export interface SessionSettings {
-  /** The peer's name (BGPPeer name, `peerN` for legacy peers): the key of its session. */
+  /**
+   * The session's key in the speaker: the peer's name (BGPPeer name, `peerN` for legacy peers) when
+   * the session started. A session kept across a rename keeps its key.
+   */
   readonly name: string;
   readonly peerAddress: string;
   readonly peerPort: number;
@@ -201,7 +206,11 @@ export class SpeakerRuntime {
   private plan: AnnouncementPlan | undefined;
   private allocation: AllocationOutcome | undefined;
   /** Peers with a session, by name: the settings it was started with and what it was last sent. */
-  private readonly sessions = new Map<string, { settings: SessionSettings; sent: RouteAdvertisement[] | undefined }>();
+  /**
+   * Sessions by their key in the speaker (the peer's name when the session started): the peer's
+   * current name, the settings the session started with, and what it was last sent.
+   */
+  private readonly sessions = new Map<string, { peerName: string; settings: SessionSettings; sent: RouteAdvertisement[] | undefined }>();
   private nodeMissingLogged = false;
 
   constructor(options: RuntimeOptions) {
@@ -219,7 +228,7 @@ export class SpeakerRuntime {
     return this.plan;
   }
 
-  /** Settings of the sessions the runtime keeps, by peer name. */
+  /** Settings of the sessions the runtime keeps, by session key. */
   sessionSettings(): ReadonlyMap<string, SessionSettings> {
     return new Map([...this.sessions].map(([k, v]) => [k, v.settings]));
   }
@@ -303,32 +312,75 @@ export class SpeakerRuntime {
 
     const diff = diffPlans(this.plan, plan);
 
-    // Sessions: remove what went away or changed, add what is new or changed. A peer whose plan entry
-    // is unchanged is still replaced when its effective settings (the node address it binds to) moved.
-    const desired = new Map<string, SessionSettings>();
-    if (node) for (const p of plan.peers) desired.set(p.name, sessionSettingsFor(p, node));
-    const removed = new Map(diff.peersRemoved.map((r) => [r.name, r.reason as string]));
-    for (const [name, s] of this.sessions) {
-      const want = desired.get(name);
-      if (!want) {
-        if (!removed.has(name)) removed.set(name, 'removedFromConfig');
-      } else if (!sameJson(want, s.settings) && !removed.has(name)) {
-        removed.set(name, 'removedFromConfig');
-      }
+    this.reconcileSessions(previousConfig, snapshot.config, node, plan);
+
+    // MetalLB's service logs, on change only.
+    for (const w of diff.withdrawn) this.logWithdrawn(w.service, w.ips, w.pool, node ? w.reason : 'nodeNotFound');
+    for (const s of [...diff.announced, ...diff.updated]) this.logAnnounced(s);
+
+    this.lastGood = snapshot;
+    this.plan = plan;
+    return { applied: true, plan };
+  }
+
+  /**
+   * Sessions follow `diffConfig`: a peer keeps its session unless a field that the session depends on
+   * changed (`resetSession`: address, port, ASNs, hold time, router ID, ...), the node address it binds
+   * to moved, or it stopped selecting this node. A legacy peer renumbered because an earlier one was
+   * deleted (`peer2` becoming `peer1`) keeps its session. Only then are advertisements sent, and only
+   * to peers whose set changed.
+   */
+  private reconcileSessions(previous: Config | undefined, config: Config, node: Node | undefined, plan: AnnouncementPlan): void {
+    const desired = new Map<string, { plan: PeerPlan; settings: SessionSettings }>();
+    if (node) for (const p of plan.peers) desired.set(p.name, { plan: p, settings: sessionSettingsFor(p, node) });
+
+    // Which current peer name each new name continues, and whether the change needs a new session.
+    const continues = new Map<string, { readonly from: string; readonly reset: boolean; readonly fields: readonly string[] }>();
+    if (previous) {
+      const d = diffConfig(previous, config);
+      for (const name of d.peers.unchanged) continues.set(name, { from: name, reset: false, fields: [] });
+      for (const c of d.peers.changed) continues.set(c.name, { from: c.old.name, reset: c.resetSession, fields: c.fields });
     }
-    for (const [name, reason] of removed) {
-      const s = this.sessions.get(name);
-      if (!s) continue;
+    const successorOf = new Map([...continues].map(([to, c]) => [c.from, { to, ...c }]));
+    const configured = new Set(config.peers.map((p) => p.name));
+
+    for (const [key, s] of [...this.sessions]) {
+      const next = successorOf.get(s.peerName);
+      const want = next ? desired.get(next.to) : undefined;
+      let reason: string | undefined;
+      if (!next || !configured.has(next.to)) reason = 'removedFromConfig';
+      else if (!want) reason = 'filteredByNodeSelector';
+      else if (next.reset || want.settings.sourceAddress !== s.settings.sourceAddress) reason = 'removedFromConfig';
+      if (reason === undefined && next && want) {
+        // Kept: same session, possibly under its new name; fields that need no reset apply from the
+        // next session (keepalive and connect time, node selectors, BFD profile).
+        const changedFields = next.fields.filter((f) => f !== 'name');
+        if (next.to !== s.peerName || changedFields.length > 0) {
+          this.log.info('peerUpdated', 'peer configuration changed, keeping the BGP session', {
+            peer: s.settings.peerAddress,
+            peerName: next.to,
+            ...(next.to !== s.peerName ? { previousName: s.peerName } : {}),
+            ...(changedFields.length > 0 ? { fields: changedFields } : {}),
+          });
+        }
+        s.peerName = next.to;
+        continue;
+      }
       this.log.info('peerRemoved', 'peer deconfigured, closing BGP session', {
         peer: s.settings.peerAddress,
-        peerName: name,
+        peerName: s.peerName,
         reason,
       });
-      this.options.speaker.removePeer(name);
-      this.sessions.delete(name);
+      this.options.speaker.removePeer(key);
+      this.sessions.delete(key);
     }
-    for (const [name, settings] of desired) {
-      if (this.sessions.has(name)) continue;
+
+    const sessionOf = new Map([...this.sessions].map(([key, s]) => [s.peerName, key]));
+    for (const [name, want] of desired) {
+      if (sessionOf.has(name)) continue;
+      let key = name;
+      for (let i = 2; this.sessions.has(key); i++) key = `${name}#${i}`;
+      const settings = { ...want.settings, name: key };
       this.log.info('peerAdded', 'peer added, starting BGP session', {
         holdTime: `${settings.holdTime}s`,
         localASN: settings.myAsn,
@@ -340,24 +392,19 @@ export class SpeakerRuntime {
         sourceAddress: settings.sourceAddress,
       });
       this.options.speaker.addPeer(settings);
-      this.sessions.set(name, { settings, sent: undefined });
+      this.sessions.set(key, { peerName: name, settings, sent: undefined });
+      sessionOf.set(name, key);
     }
-    for (const p of plan.peers) {
-      const s = this.sessions.get(p.name);
-      if (!s) continue;
-      const ads = advertisementsOf(p);
+
+    for (const [name, want] of desired) {
+      const key = sessionOf.get(name);
+      const s = key !== undefined ? this.sessions.get(key) : undefined;
+      if (key === undefined || !s) continue;
+      const ads = advertisementsOf(want.plan);
       if (s.sent && sameJson(s.sent, ads)) continue;
-      this.options.speaker.setAdvertisements(p.name, ads);
+      this.options.speaker.setAdvertisements(key, ads);
       s.sent = ads;
     }
-
-    // MetalLB's service logs, on change only.
-    for (const w of diff.withdrawn) this.logWithdrawn(w.service, w.ips, w.pool, node ? w.reason : 'nodeNotFound');
-    for (const s of [...diff.announced, ...diff.updated]) this.logAnnounced(s);
-
-    this.lastGood = snapshot;
-    this.plan = plan;
-    return { applied: true, plan };
   }
 
   private logAnnounced(s: AnnouncedService): void {
