@@ -126,7 +126,7 @@ interface SummaryJson {
 }
 
 /** Part 2: `count` services on two nodes; time from starting the speakers to all prefixes in FRR. */
-async function measureScale(count: number): Promise<ScaleResult> {
+async function measureScale(count: number, mode: 'start' | 'write' = 'start', logLevel = 'info'): Promise<ScaleResult> {
   const lab = Lab.create();
   try {
     const objects: object[] = [];
@@ -134,9 +134,15 @@ async function measureScale(count: number): Promise<ScaleResult> {
     const text = manifestList(objects);
     const topo: SeedTopology = await startSeedTopology(lab, {
       client: false,
-      startSpeakers: false,
-      extraManifests: { '00-config.yaml': SEED_CONFIGMAP_WITH_BENCH_POOL, '20-services.json': text },
+      logLevel,
+      startSpeakers: mode === 'write',
+      extraManifests: { '00-config.yaml': SEED_CONFIGMAP_WITH_BENCH_POOL, ...(mode === 'start' ? { '20-services.json': text } : {}) },
     });
+    if (mode === 'write') {
+      // Speakers running, sessions up, argocd-server announced: the clock starts at the write.
+      await topo.waitEstablished(30_000);
+      await topo.waitRoute(`${SERVICE_IP}/32`, topo.nodes.map((n) => n.address), 30_000);
+    }
     const want = count + 1; // and argocd-server
     const vty = await VtyClient.connect(topo.frr.bgpdVty);
     const establishedMs: Record<string, number> = {};
@@ -144,7 +150,8 @@ async function measureScale(count: number): Promise<ScaleResult> {
     let routesInstalledMs: number | undefined;
     try {
       const t0 = performance.now();
-      for (const n of topo.nodes) topo.startSpeaker(n);
+      if (mode === 'start') for (const n of topo.nodes) topo.startSpeaker(n);
+      else topo.writeManifest('20-services.json', text);
       for (;;) {
         const j = JSON.parse(await vty.command('show bgp ipv4 unicast summary json')) as SummaryJson & { peers?: Record<string, { state?: string; pfxRcd?: number }> };
         const peers = j.peers ?? j.ipv4Unicast?.peers ?? {};
@@ -191,7 +198,14 @@ function frrVersion(): string {
   }
 }
 
-function report(lat: LatencyResult | undefined, scales: readonly ScaleResult[], changes: number, load: { readonly start: number[]; readonly end: number[] }): string {
+function report(
+  lat: LatencyResult | undefined,
+  scales: readonly ScaleResult[],
+  writes: readonly ScaleResult[],
+  quiet: readonly ScaleResult[],
+  changes: number,
+  load: { readonly start: number[]; readonly end: number[] },
+): string {
   const scale = [...scales].sort((a, b) => a.allMs - b.allMs)[Math.floor((scales.length - 1) / 2)];
   const l: string[] = [];
   l.push('# Speaker convergence against FRR');
@@ -230,6 +244,20 @@ function report(lat: LatencyResult | undefined, scales: readonly ScaleResult[], 
       (scale.routesInstalledMs !== undefined ? ` FRR had installed the ${scale.services + 1} ECMP routes in its FIB (\`show ip route summary json\`) ${ms(scale.routesInstalledMs)} after start.` : ''));
     l.push('');
   }
+  if (quiet[0]) {
+    l.push(`For comparison, the same start with \`--log-level warn\` (no per-service info lines; 30 000 fewer lines per node): ${ms(quiet[0].allMs)}. The difference is what MetalLB-shaped info logging of every allocation and announcement costs here.`);
+    l.push('');
+  }
+  if (writes.length > 0) {
+    const w = [...writes].sort((a, b) => a.allMs - b.allMs)[Math.floor((writes.length - 1) / 2)];
+    l.push(`## ${w?.services.toLocaleString('en-US')} services in one manifest write, sessions already up`);
+    l.push('');
+    l.push('The same services written as one file while both speakers run with their sessions Established (only argocd-server announced); the clock starts at the write (rename) and stops when FRR has every prefix from both nodes.');
+    l.push('');
+    l.push(`Runs: ${writes.map((r) => ms(r.allMs)).join(', ')}; median **${ms(w?.allMs ?? NaN)}**` +
+      (w?.routesInstalledMs !== undefined ? `, FIB complete ${ms(w.routesInstalledMs)} after the write.` : '.'));
+    l.push('');
+  }
   l.push('## Beside published figures');
   l.push('');
   l.push('| implementation | new service IP to the router | source |');
@@ -253,6 +281,8 @@ async function main(): Promise<number> {
   const services = Number(values.services ?? 10_000);
   let lat: LatencyResult | undefined;
   const scales: ScaleResult[] = [];
+  const writes: ScaleResult[] = [];
+  const quiet: ScaleResult[] = [];
   const runs = Number(values['scale-runs'] ?? 3);
   const load = { start: loadavg(), end: [] as number[] };
   if (values.only !== 'scale') {
@@ -264,9 +294,15 @@ async function main(): Promise<number> {
       process.stdout.write(`bench: ${services} services on two nodes (run ${r + 1} of ${runs})...\n`);
       scales.push(await measureScale(services));
     }
+    process.stdout.write(`bench: ${services} services on two nodes with --log-level warn (one run, for comparison)...\n`);
+    quiet.push(await measureScale(services, 'start', 'warn'));
+    for (let r = 0; r < runs; r++) {
+      process.stdout.write(`bench: ${services} services in one write, sessions up (run ${r + 1} of ${runs})...\n`);
+      writes.push(await measureScale(services, 'write'));
+    }
   }
   load.end = loadavg();
-  const text = report(lat, scales, changes, load);
+  const text = report(lat, scales, writes, quiet, changes, load);
   process.stdout.write('\n' + text);
   if (!values['no-write']) {
     const dir = new URL('../../bench/results/', import.meta.url);
