@@ -16,7 +16,8 @@
  * - Every close of an established connection sends a NOTIFICATION first (the FSM guarantees the
  *   action; `end()` flushes it before FIN), except when the connection failed or the peer notified.
  * - UPDATEs are sent only in Established; the Adj-RIB-Out is rebuilt for every new session, so a
- *   reconnect sends the full table and End-of-RIB again.
+ *   reconnect sends the full table and End-of-RIB again. The initial table may be computed and
+ *   encoded in OpenConfirm, but it is written only once the connection is Established.
  */
 import { encodeMessage, encodeMessageInto, decodeMessage } from '../wire/message.js';
 import { BufferWriter } from '../wire/buffer-writer.js';
