@@ -234,6 +234,41 @@ describe('session behaviour', () => {
     assert.equal(speaker.peerStatus('raw')?.counters.prefixesReceived, 1);
   });
 
+  test('initial table: prepared in OpenConfirm, sent only once Established, remade when the desired set changed', async () => {
+    const { network, speaker, port } = await setup();
+    const v4 = (i: number): Advertisement => ({ prefix: { family: 'ipv4', address: `203.0.113.${i}`, length: 32 }, communities: [], largeCommunities: [] });
+    speaker.setAdvertisements('raw', [1, 2, 3].map(v4));
+    const peer = await connectRaw(network, RAW, US, port);
+    peer.send(openFrom(64513, '10.0.0.13'));
+    await waitFor(() => peer.received.some((m) => m.type === 'keepalive'), 'KEEPALIVE from us');
+    assert.equal(speaker.peerStatus('raw')?.state, 'OpenConfirm');
+    // A new desired set while the prepared table waits for the peer's KEEPALIVE.
+    speaker.setAdvertisements('raw', [4, 5].map(v4));
+    await new Promise((r) => setTimeout(r, 5));
+    // RFC 4271 §9.2: no UPDATE before Established.
+    assert.deepEqual(
+      peer.received.map((m) => m.type),
+      ['open', 'keepalive'],
+    );
+    peer.send({ type: 'keepalive' });
+    const updates = () => peer.received.filter((m) => m.type === 'update');
+    // The table and End-of-RIB (RFC 4724 §2).
+    await waitFor(() => updates().length === 2, 'initial table and End-of-RIB');
+    const sent = updates().flatMap((m) => m.nlri.map((p) => p.address));
+    assert.deepEqual(sent, ['203.0.113.4', '203.0.113.5']);
+    const st = speaker.peerStatus('raw');
+    assert.equal(st?.state, 'Established');
+    assert.equal(st?.prefixesAdvertised, 2);
+    assert.equal(st?.counters.prefixesAnnounced, 2);
+    assert.equal(st?.counters.messagesSent.update, 2);
+    // A later change is a diff against what was sent.
+    speaker.setAdvertisements('raw', [5, 6].map(v4));
+    await waitFor(() => updates().length === 4, 'the diff');
+    const [withdraw, announce] = updates().slice(2);
+    assert.deepEqual(withdraw?.withdrawn.map((p) => p.address), ['203.0.113.4']);
+    assert.deepEqual(announce?.nlri.map((p) => p.address), ['203.0.113.6']);
+  });
+
   test('backpressure: a large table is queued and delivered completely', async () => {
     const { network, speaker, port } = await setup();
     network.highWaterMark = 1024;

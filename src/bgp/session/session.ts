@@ -16,9 +16,11 @@
  * - Every close of an established connection sends a NOTIFICATION first (the FSM guarantees the
  *   action; `end()` flushes it before FIN), except when the connection failed or the peer notified.
  * - UPDATEs are sent only in Established; the Adj-RIB-Out is rebuilt for every new session, so a
- *   reconnect sends the full table and End-of-RIB again.
+ *   reconnect sends the full table and End-of-RIB again. The initial table may be computed and
+ *   encoded in OpenConfirm, but it is written only once the connection is Established.
  */
-import { encodeMessage, decodeMessage } from '../wire/message.js';
+import { encodeMessage, encodeMessageInto, decodeMessage } from '../wire/message.js';
+import { BufferWriter } from '../wire/buffer-writer.js';
 import { MessageFramer } from '../wire/framer.js';
 import { readShutdownCommunication, shutdownNotification } from '../wire/notification.js';
 import { AFI, SAFI } from '../wire/types.js';
@@ -38,7 +40,7 @@ import { bgpIdToNumber } from '../fsm/open.js';
 import { CeaseSubcode } from '../fsm/codes.js';
 import type { DownReason, FsmAction, FsmEvent, FsmState, FsmStateName, Negotiated, TimerName } from '../fsm/types.js';
 import { emptyAdjRibOut, routeRefreshReply, setAdvertisements as ribSet } from './adj-rib-out.js';
-import type { AdjRibOut, Advertisement, RouteFamily } from './adj-rib-out.js';
+import type { AdjRibOut, AdjRibOutChange, AdjRibOutSession, Advertisement, RouteFamily } from './adj-rib-out.js';
 import { fsmConfigFor, PEER_DEFAULTS } from './settings.js';
 import type { PeerSettings } from './settings.js';
 import type { Clock, TimerHandle } from './clock.js';
@@ -210,6 +212,22 @@ function numberToIpv4(n: number): string {
   return [24, 16, 8, 0].map((s) => String((n >>> s) & 0xff)).join('.');
 }
 
+/**
+ * The initial table of one connection, diffed and encoded ahead of Established (see
+ * `Session.#prepareInitialTable`). Valid only for the connection, the negotiated parameters and the
+ * desired set it was made from.
+ */
+interface InitialTable {
+  readonly conn: Connection;
+  readonly negotiated: Negotiated;
+  readonly desired: readonly Advertisement[];
+  /** The next hop that made the session carry no routes (logged once Established), if any. */
+  readonly invalidNextHop: string | undefined;
+  readonly change: AdjRibOutChange;
+  /** Every message of `change`, encoded back to back: one socket write. */
+  readonly bytes: Uint8Array;
+}
+
 /** One connection and the FSM instance that runs it. */
 class Attempt {
   fsm: FsmState;
@@ -221,6 +239,8 @@ class Attempt {
   queue: Uint8Array[] = [];
   queuedBytes = 0;
   blocked = false;
+  /** The initial table prepared in OpenConfirm, sent when the connection becomes Established. */
+  initialTable: InitialTable | undefined;
 
   constructor(fsm: FsmState) {
     this.fsm = fsm;
@@ -560,6 +580,7 @@ export class Session {
     attempt.queue = [];
     attempt.queuedBytes = 0;
     attempt.blocked = false;
+    attempt.initialTable = undefined;
     let onClosed: () => void = () => undefined;
     this.#closed.set(conn, new Promise<void>((resolve) => (onClosed = resolve)));
     conn.start({
@@ -603,6 +624,7 @@ export class Session {
         // RFC 8654 §3: once both sides advertised it, messages may be up to 65535 octets.
         attempt.framer.setExtendedMessage(attempt.codecOptions().extendedMessage);
         this.#checkCollision(attempt);
+        this.#prepareInitialTable(attempt);
       }
       this.#afterAttemptChange(attempt);
     }
@@ -722,7 +744,13 @@ export class Session {
     this.#lastWrite = this.#deps.clock.now();
     // KEEPALIVE, OPEN and NOTIFICATION skip our queue (never behind a table dump); UPDATEs wait for
     // the transport to drain.
-    if (msg.type === 'update' && (attempt.blocked || attempt.queue.length > 0)) {
+    if (msg.type === 'update') this.#writeUpdates(attempt, conn, bytes);
+    else if (!conn.write(bytes)) attempt.blocked = true;
+  }
+
+  /** Writes encoded UPDATEs, or queues them behind earlier ones while the transport drains. */
+  #writeUpdates(attempt: Attempt, conn: Connection, bytes: Uint8Array): void {
+    if (attempt.blocked || attempt.queue.length > 0) {
       attempt.queue.push(bytes);
       attempt.queuedBytes += bytes.length;
       return;
@@ -754,6 +782,7 @@ export class Session {
     attempt.conn = undefined;
     attempt.queue = [];
     attempt.queuedBytes = 0;
+    attempt.initialTable = undefined;
     if (notification) {
       this.#c.messagesSent.notification++;
       this.#countNotificationSent(notification);
@@ -806,6 +835,8 @@ export class Session {
     const conn = attempt.conn;
     this.#negotiated = n;
     this.#establishedAt = this.#deps.clock.now();
+    // The initial table goes out first: the log line and the event wait until it is written.
+    const table = conn ? this.#sendInitialTable(attempt, conn, n) : undefined;
     this.#log.info('sessionUp', 'BGP session established', {
       peerASN: n.peerAsn,
       localAddress: conn?.localAddress,
@@ -813,24 +844,75 @@ export class Session {
       routerID: n.localBgpId,
       peerRouterID: n.peerBgpId,
     });
+    if (table?.invalidNextHop !== undefined) {
+      // RFC 4271 §6.3: the peer would ignore routes with this NEXT_HOP (0/8, 127/8, multicast).
+      this.#log.error('invalidNextHop', 'the session address is not a valid next hop; no routes are sent', { nextHop: table.invalidNextHop });
+    }
+    if (table) this.#noteUnsendable(table.change.unsendable.length);
     this.#deps.emit('sessionUp', { negotiated: n, localAddress: conn?.localAddress ?? '', remoteAddress: conn?.remoteAddress ?? '' });
-    if (conn) this.#startRib(conn, n);
   }
 
-  #startRib(conn: Connection, n: Negotiated): void {
+  /**
+   * RFC 4271 §9.2: UPDATEs are sent only in Established, but what the initial table holds depends
+   * only on the negotiated parameters, the connection's addresses and the desired set, all known once
+   * the peer's OPEN is in (OpenConfirm). So the table is diffed and encoded then, while the peer's
+   * KEEPALIVE is on its way, and written in one piece the moment the connection becomes Established
+   * (`#sendInitialTable`). Nothing is sent early; a table made stale by a new desired set is made
+   * again at Established.
+   */
+  #prepareInitialTable(attempt: Attempt): void {
+    const conn = attempt.conn;
+    const n = attempt.fsm.connection?.negotiated;
+    if (!conn || !n || attempt.fsm.name !== 'OpenConfirm') return;
+    attempt.initialTable = this.#initialTable(attempt, conn, n);
+  }
+
+  #initialTable(attempt: Attempt, conn: Connection, n: Negotiated): InitialTable {
+    const { session, invalidNextHop } = this.#ribSession(conn, n);
+    const desired = this.#desired;
+    const change = ribSet(emptyAdjRibOut(session), desired);
+    const w = new BufferWriter(4096);
+    const opts = attempt.codecOptions();
+    for (const m of change.messages) encodeMessageInto(w, m, opts);
+    return { conn, negotiated: n, desired, invalidNextHop, change, bytes: w.finish() };
+  }
+
+  /** Sends the initial table of a connection that just became Established, prepared or made now. */
+  #sendInitialTable(attempt: Attempt, conn: Connection, n: Negotiated): InitialTable {
+    const ready = attempt.initialTable;
+    attempt.initialTable = undefined;
+    const table =
+      ready !== undefined && ready.conn === conn && ready.negotiated === n && ready.desired === this.#desired
+        ? ready
+        : this.#initialTable(attempt, conn, n);
+    const change = table.change;
+    this.#rib = change.rib;
+    this.#unsendable = 0;
+    this.#notSent = this.#desired.length - this.#carried(change.rib.session) + change.unsendable.length;
+    for (const m of change.messages) this.#countPrefixes(m);
+    this.#c.messagesSent.update += change.messages.length;
+    if (change.messages.length > 0) {
+      this.#lastWrite = this.#deps.clock.now();
+      this.#writeUpdates(attempt, conn, table.bytes);
+    }
+    return table;
+  }
+
+  /** The Adj-RIB-Out parameters of a connection. */
+  #ribSession(conn: Connection, n: Negotiated): { session: AdjRibOutSession; invalidNextHop: string | undefined } {
     const local = parseIp(conn.localAddress);
     // IPv4 prefixes over IPv4 sessions, IPv6 over IPv6 sessions, each only if negotiated.
     const family: RouteFamily = local?.family === 'ipv6' ? 'ipv6' : 'ipv4';
     const afi = family === 'ipv4' ? AFI.ipv4 : AFI.ipv6;
     const nextHop = (family === 'ipv4' ? this.#settings.nextHopIpv4 : this.#settings.nextHopIpv6) ?? conn.localAddress;
     let carried = n.families.some((f) => f.afi === afi && f.safi === SAFI.unicast);
+    let invalidNextHop: string | undefined;
     if (carried && !usableNextHop(family, nextHop) && !(isLoopback(nextHop) && isLoopback(conn.localAddress) && isLoopback(conn.remoteAddress))) {
       // RFC 4271 §6.3: the peer would ignore routes with this NEXT_HOP (0/8, 127/8, multicast).
-      this.#log.error('invalidNextHop', 'the session address is not a valid next hop; no routes are sent', { nextHop });
+      invalidNextHop = nextHop;
       carried = false;
     }
-    this.#unsendable = 0;
-    this.#rib = emptyAdjRibOut({
+    const session: AdjRibOutSession = {
       localAsn: n.localAsn,
       peerAsn: n.peerAsn,
       fourOctetAs: n.fourOctetAs,
@@ -838,8 +920,20 @@ export class Session {
       enhancedRouteRefresh: n.enhancedRouteRefresh && n.localCapabilities.some((c) => c.kind === 'enhancedRouteRefresh'),
       families: carried ? [family] : [],
       ...(carried ? (family === 'ipv4' ? { ipv4NextHop: nextHop } : { ipv6NextHop: nextHop }) : {}),
-    });
-    this.#syncRib();
+    };
+    return { session, invalidNextHop };
+  }
+
+  /** Desired advertisements of a family the session carries. */
+  #carried(session: AdjRibOutSession): number {
+    return this.#desired.filter((a) => session.families.includes(a.prefix.family)).length;
+  }
+
+  /** Reported on every diff while desired; logged when the count changes. */
+  #noteUnsendable(count: number): void {
+    if (count === this.#unsendable) return;
+    this.#unsendable = count;
+    if (count > 0) this.#log.warn('prefixesNotSent', 'prefixes whose attributes do not fit one UPDATE are not sent', { count });
   }
 
   #syncRib(): void {
@@ -848,27 +942,26 @@ export class Session {
     if (!rib || attempt.fsm.name !== 'Established') return;
     const change = ribSet(rib, this.#desired);
     this.#rib = change.rib;
-    const carried = this.#desired.filter((a) => rib.session.families.includes(a.prefix.family)).length;
-    this.#notSent = this.#desired.length - carried + change.unsendable.length;
-    if (change.unsendable.length !== this.#unsendable) {
-      // Reported on every diff while desired; logged when the count changes.
-      this.#unsendable = change.unsendable.length;
-      if (this.#unsendable > 0) this.#log.warn('prefixesNotSent', 'prefixes whose attributes do not fit one UPDATE are not sent', { count: this.#unsendable });
-    }
+    this.#notSent = this.#desired.length - this.#carried(rib.session) + change.unsendable.length;
+    this.#noteUnsendable(change.unsendable.length);
     for (const m of change.messages) this.#sendUpdate(attempt, m);
   }
 
-  #sendUpdate(attempt: Attempt, m: UpdateMessage | RouteRefreshMessage): void {
-    if (m.type === 'update') {
-      let announced = m.nlri.length;
-      let withdrawn = m.withdrawn.length;
-      for (const a of m.attributes) {
-        if (a.kind === 'mpReachNlri') announced += a.nlri.length;
-        if (a.kind === 'mpUnreachNlri') withdrawn += a.withdrawn.length;
-      }
-      this.#c.prefixesAnnounced += announced;
-      this.#c.prefixesWithdrawn += withdrawn;
+  /** Counts the prefixes an UPDATE we send announces and withdraws. */
+  #countPrefixes(m: UpdateMessage | RouteRefreshMessage): void {
+    if (m.type !== 'update') return;
+    let announced = m.nlri.length;
+    let withdrawn = m.withdrawn.length;
+    for (const a of m.attributes) {
+      if (a.kind === 'mpReachNlri') announced += a.nlri.length;
+      if (a.kind === 'mpUnreachNlri') withdrawn += a.withdrawn.length;
     }
+    this.#c.prefixesAnnounced += announced;
+    this.#c.prefixesWithdrawn += withdrawn;
+  }
+
+  #sendUpdate(attempt: Attempt, m: UpdateMessage | RouteRefreshMessage): void {
+    this.#countPrefixes(m);
     this.#send(attempt, m);
   }
 
