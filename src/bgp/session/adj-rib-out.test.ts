@@ -6,11 +6,13 @@ import type { AdjRibOut, AdjRibOutSession, Advertisement } from './adj-rib-out.j
 import { formatIpValue, maskOf } from '../../model/ip.js';
 import { endOfRib } from '../wire/end-of-rib.js';
 import { maxMessageSize } from '../wire/header.js';
-import { decodeMessage, encodeMessage } from '../wire/message.js';
+import { decodeMessage, encodeMessage, encodeUpdateFromPartsInto } from '../wire/message.js';
+import { BufferWriter } from '../wire/buffer-writer.js';
 import {
   emptyAdjRibOut,
   parseCommunity,
   parseLargeCommunity,
+  prepareAdvertisements,
   routeRefreshReply,
   setAdvertisements,
 } from './adj-rib-out.js';
@@ -700,4 +702,120 @@ test('IPv6 address text is checked', () => {
   for (const good of ['::', '::1', 'fd00::', '1:2:3:4:5:6:7:8', '1::8', '::ffff:10.0.0.1', '1:2:3:4:5:6::8']) {
     assert.doesNotThrow(() => setAdvertisements(rib, [ad(v6(good))]), good);
   }
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Prepared desired sets
+
+/** The wire bytes of `messages`, IPv4 NLRI taken from `encodedNlri` where given. */
+function wireOf(messages: readonly UpdateMessage[], session: AdjRibOutSession, encodedNlri?: ReadonlyMap<UpdateMessage, Uint8Array>): Uint8Array {
+  const w = new BufferWriter(4096);
+  const opts = { fourOctetAs: session.fourOctetAs, extendedMessage: session.extendedMessage };
+  for (const m of messages) {
+    const nlri = encodedNlri?.get(m);
+    if (nlri !== undefined) encodeUpdateFromPartsInto(w, m.attributes, nlri, opts);
+    else w.bytes(encodeMessage(m, opts));
+  }
+  return w.finish();
+}
+
+test('a prepared set: sorted unique routes per family, attributes for its kind of peer, IPv4 NLRI encoded', () => {
+  const p = prepareAdvertisements(
+    [ad(nthV4(2), { localPref: 5 }), ad(v6('fd00::1')), ad(nthV4(1)), ad(nthV4(2), { communities: [comm(1, 1)] })],
+    true,
+    { encodeNlri: true },
+  );
+  assert.deepEqual(p.ipv4.map((r) => r.prefix.address), ['10.0.0.1', '10.0.0.2']);
+  assert.deepEqual(p.ipv6.map((r) => r.prefix.address), ['fd00::1']);
+  // RFC 4271 §5.1.5: iBGP attributes carry LOCAL_PREF (0 when unset); duplicates merged.
+  assert.equal(p.ipv4[0]?.attributes.localPref, 0);
+  assert.equal(p.ipv4[1]?.attributes.localPref, 5);
+  assert.deepEqual(p.ipv4[1]?.attributes.communities, [comm(1, 1)]);
+  // One group per attribute set, ordered by key; RFC 4271 §4.3: length octet, then the prefix octets.
+  assert.deepEqual(
+    p.ipv4Groups?.map((g) => [g.attrs.key, g.prefixes.map((x) => x.address), [...g.nlri]]),
+    [
+      [p.ipv4[0]?.attributes.key, ['10.0.0.1'], [32, 10, 0, 0, 1]],
+      [p.ipv4[1]?.attributes.key, ['10.0.0.2'], [32, 10, 0, 0, 2]],
+    ],
+  );
+  const plain = prepareAdvertisements([ad(nthV4(1), { localPref: 5 })], false);
+  assert.equal(plain.ipv4Groups, undefined);
+  assert.equal(plain.ipv4[0]?.attributes.localPref, undefined);
+  assert.throws(() => prepareAdvertisements([ad(v4('10.0.0.300'))], false), RangeError);
+});
+
+test('encodeUpdateFromPartsInto writes the same octets as encoding the whole UPDATE', () => {
+  const m: UpdateMessage = {
+    type: 'update',
+    withdrawn: [],
+    attributes: [{ kind: 'origin', origin: 0 }, { kind: 'asPath', segments: [{ type: 'sequence', asns: [64512] }] }, { kind: 'nextHop', nextHop: '10.10.10.1' }],
+    nlri: [nthV4(1), v4('10.1.0.0', 16), v4('10.0.3.0', 24), v4('0.0.0.0', 0)],
+  };
+  const opts = { fourOctetAs: true, extendedMessage: false };
+  const w = new BufferWriter(64);
+  encodeUpdateFromPartsInto(w, m.attributes, Uint8Array.of(32, 10, 0, 0, 1, 16, 10, 1, 24, 10, 0, 3, 0), opts);
+  assert.deepEqual(w.finish(), encodeMessage(m, opts));
+});
+
+test('property: a prepared set gives the same UPDATEs, wire octets and state as the plain set, for any peer kind', () => {
+  fc.assert(
+    fc.property(
+      sessionArb,
+      fc.array(fc.array(adArb, { maxLength: 30 }), { minLength: 1, maxLength: 4 }),
+      fc.boolean(),
+      fc.boolean(),
+      (session, sets, preparedIbgp, encodeNlri) => {
+        let plainRib = emptyAdjRibOut(session);
+        let preparedRib = emptyAdjRibOut(session);
+        for (const desired of sets) {
+          const plain = setAdvertisements(plainRib, desired);
+          const prepared = setAdvertisements(preparedRib, prepareAdvertisements(desired, preparedIbgp, { encodeNlri }));
+          assert.deepEqual(prepared.messages, plain.messages);
+          assert.deepEqual(prepared.unsendable, plain.unsendable);
+          assert.deepEqual(prepared.rib, plain.rib);
+          if (!encodeNlri) assert.equal(prepared.encodedNlri, undefined);
+          assert.deepEqual(wireOf(prepared.messages, session, prepared.encodedNlri), wireOf(plain.messages, session));
+          plainRib = plain.rib;
+          preparedRib = prepared.rib;
+        }
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
+test('a prepared IPv4 table of many prefixes is packed to the maximum size from the encoded NLRI', () => {
+  const desired = Array.from({ length: 3000 }, (_, i) => ad(nthV4(2999 - i)));
+  const r = setAdvertisements(emptyAdjRibOut(EBGP), prepareAdvertisements(desired, false, { encodeNlri: true }));
+  const plain = setAdvertisements(emptyAdjRibOut(EBGP), desired);
+  assert.deepEqual(r.messages, plain.messages);
+  assert.ok(r.messages.length > 2);
+  let withBytes = 0;
+  for (const m of updates(r.messages)) {
+    assert.ok(wireSize(m, true) <= 4096);
+    if (r.encodedNlri?.has(m)) withBytes++;
+  }
+  assert.equal(withBytes, r.messages.length - 1);
+  assert.deepEqual(wireOf(r.messages, EBGP, r.encodedNlri), wireOf(plain.messages, EBGP));
+  // Groups of several attribute sets, and a route too large to send: the same outcome.
+  const big = Array.from({ length: 1100 }, (_, i) => comm(1, i));
+  const mixed = desired.map((a, i) => (i % 7 === 0 ? { ...a, med: 5 } : i === 10 ? { ...a, communities: big } : a));
+  const m1 = setAdvertisements(emptyAdjRibOut(EBGP), prepareAdvertisements(mixed, false, { encodeNlri: true }));
+  const m2 = setAdvertisements(emptyAdjRibOut(EBGP), mixed);
+  assert.deepEqual(m1.messages, m2.messages);
+  assert.deepEqual(m1.unsendable, m2.unsendable);
+  assert.equal(m1.unsendable.length, 1);
+  assert.deepEqual(wireOf(m1.messages, EBGP, m1.encodedNlri), wireOf(m2.messages, EBGP));
+  const m3 = setAdvertisements(emptyAdjRibOut(EBGP), prepareAdvertisements(mixed.filter((_, i) => i !== 10), false, { encodeNlri: true }));
+  assert.equal(m3.encodedNlri?.size, updates(m3.messages).length - 1);
+  assert.deepEqual(wireOf(m3.messages, EBGP, m3.encodedNlri), wireOf(setAdvertisements(emptyAdjRibOut(EBGP), mixed.filter((_, i) => i !== 10)).messages, EBGP));
+  // Prefixes of several lengths in one group: packed by walking the encoded entries.
+  const lengths = Array.from({ length: 3000 }, (_, i) => ad(i % 3 === 0 ? v4(`11.${i >> 8}.${i & 255}.0`, 24) : i % 3 === 1 ? nthV4(i) : v4(`13.${i >> 8}.${i & 255}.128`, 25)));
+  const l1 = setAdvertisements(emptyAdjRibOut(EBGP), prepareAdvertisements(lengths, false, { encodeNlri: true }));
+  const l2 = setAdvertisements(emptyAdjRibOut(EBGP), lengths);
+  assert.deepEqual(l1.messages, l2.messages);
+  assert.ok(l1.messages.length > 3);
+  assert.equal(l1.encodedNlri?.size, l1.messages.length - 1);
+  assert.deepEqual(wireOf(l1.messages, EBGP, l1.encodedNlri), wireOf(l2.messages, EBGP));
 });

@@ -27,13 +27,16 @@
  *
  * Pure: no sockets, timers or files. Cost is linear in the desired set: sort keys are parsed once
  * per prefix, routes are radix-sorted (skipped when already in order), and the diff is a merge walk
- * of two sorted lists.
+ * of two sorted lists. `prepareAdvertisements` does the per-prefix work that needs no session (sort,
+ * merge, IPv4 NLRI encoding) ahead, when the desired set is given.
  */
 import type { LargeCommunity, PathAttribute, Prefix, RouteRefreshMessage, UpdateMessage } from '../wire/types.js';
 import { AFI, AS_TRANS, SAFI } from '../wire/types.js';
 import { ROUTE_REFRESH_SUBTYPE } from '../wire/codes.js';
 import { endOfRib } from '../wire/end-of-rib.js';
 import { maxMessageSize } from '../wire/header.js';
+import { BufferWriter } from '../wire/buffer-writer.js';
+import { encodePrefix } from '../wire/nlri.js';
 import { parseIp } from '../../model/ip.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -132,6 +135,50 @@ export interface AdjRibOutChange {
    * message of the negotiated size. They are neither sent nor recorded as sent.
    */
   readonly unsendable: readonly Prefix[];
+  /**
+   * The NLRI field of IPv4 announcements in `messages`, already encoded (RFC 4271 §4.3): given for
+   * an initial IPv4 table made from a `PreparedAdvertisements` with `ipv4Groups` (when every route
+   * fits), absent otherwise. The bytes are exactly what encoding the message's `nlri` gives.
+   */
+  readonly encodedNlri?: ReadonlyMap<UpdateMessage, Uint8Array>;
+}
+
+/**
+ * Prepared IPv4 routes of one attribute set, in address order, with their NLRI encoded once: each
+ * route's length octet and prefix octets (RFC 4271 §4.3), concatenated in the same order.
+ */
+export interface PreparedGroup {
+  readonly attrs: RouteAttributes;
+  readonly prefixes: readonly Prefix[];
+  readonly nlri: Uint8Array;
+  /** The octets of every entry in `nlri` when all prefixes have one length; 0 when they differ. */
+  readonly entryOctets: number;
+}
+
+/**
+ * A desired set of advertisements with the per-prefix work that does not depend on the negotiated
+ * session done: attributes normalised for an iBGP or an eBGP peer and interned, prefixes validated
+ * and sorted, duplicates merged, and (optionally) the IPv4 NLRI encoded. What remains for a session
+ * (`setAdvertisements`) is the family filter, the size check against the negotiated maximum, the
+ * diff, the attribute encoding (its AS_PATH width is negotiated) and the packing. Plain data; never
+ * mutated.
+ */
+export interface PreparedAdvertisements {
+  /** The advertisements this was prepared from. */
+  readonly desired: readonly Advertisement[];
+  /** Prepared for an iBGP peer (LOCAL_PREF carried) or an eBGP one. */
+  readonly ibgp: boolean;
+  /** IPv4 routes sorted by `order`, one per prefix. */
+  readonly ipv4: readonly SentRoute[];
+  /** IPv6 routes likewise. */
+  readonly ipv6: readonly SentRoute[];
+  /** The distinct attribute sets of `ipv4`, and of `ipv6`. */
+  readonly attributeSets: { readonly ipv4: readonly RouteAttributes[]; readonly ipv6: readonly RouteAttributes[] };
+  /**
+   * `ipv4` grouped by attribute set (ordered by attribute key) with its NLRI encoded, when asked
+   * for: an initial table is then packed from these bytes.
+   */
+  readonly ipv4Groups?: readonly PreparedGroup[];
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -624,6 +671,69 @@ function packAnnouncements(
     if (chunk.length > 0) out.push({ type: 'update', withdrawn: [], attributes, nlri: chunk });
     return;
   }
+  packMpAnnouncements(session, attributes, attrSize, prefixes, max, out);
+}
+
+/**
+ * Like `packAnnouncements` for a prepared IPv4 group: the NLRI field of each UPDATE is a slice of
+ * the group's encoded NLRI, recorded in `encoded`.
+ */
+function packPreparedGroup(
+  session: AdjRibOutSession,
+  group: PreparedGroup,
+  max: number,
+  out: UpdateMessage[],
+  encoded: Map<UpdateMessage, Uint8Array>,
+): void {
+  const { attributes, size: attrSize } = pathAttributes(session, 'ipv4', group.attrs);
+  // RFC 4271 §4.3: 23 octets of fixed fields, the attributes, then the NLRI.
+  const budget = max - UPDATE_OVERHEAD - attrSize;
+  const bytes = group.nlri;
+  const e = group.entryOctets;
+  if (e > 0) {
+    // One prefix length throughout: the same number of prefixes in every full message.
+    const per = Math.max(1, Math.floor(budget / e));
+    for (let first = 0; first < group.prefixes.length; first += per) {
+      const end = Math.min(first + per, group.prefixes.length);
+      const m: UpdateMessage = { type: 'update', withdrawn: [], attributes, nlri: group.prefixes.slice(first, end) };
+      out.push(m);
+      encoded.set(m, bytes.subarray(first * e, end * e));
+    }
+    return;
+  }
+  let first = 0;
+  let from = 0;
+  let pos = 0;
+  let count = 0;
+  while (pos < bytes.length) {
+    // Each entry is a length octet and that many bits rounded up to octets.
+    const s = 1 + (((bytes[pos] as number) + 7) >> 3);
+    if (pos + s - from > budget && pos > from) {
+      const m: UpdateMessage = { type: 'update', withdrawn: [], attributes, nlri: group.prefixes.slice(first, first + count) };
+      out.push(m);
+      encoded.set(m, bytes.subarray(from, pos));
+      first += count;
+      count = 0;
+      from = pos;
+    }
+    pos += s;
+    count++;
+  }
+  if (count > 0) {
+    const m: UpdateMessage = { type: 'update', withdrawn: [], attributes, nlri: group.prefixes.slice(first, first + count) };
+    out.push(m);
+    encoded.set(m, bytes.subarray(from, pos));
+  }
+}
+
+function packMpAnnouncements(
+  session: AdjRibOutSession,
+  attributes: PathAttribute[],
+  attrSize: number,
+  prefixes: readonly Prefix[],
+  max: number,
+  out: UpdateMessage[],
+): void {
   // RFC 4760 §3: IPv6 NLRI travel in MP_REACH_NLRI: AFI (2), SAFI (1), next hop length (1), next
   // hops, reserved (1), NLRI. Its header grows to 4 octets once the value passes 255 (extended length).
   const nextHops = mpNextHops(session);
@@ -683,14 +793,20 @@ function packWithdrawals(family: RouteFamily, prefixes: readonly Prefix[], max: 
   if (chunk.length > 0) emit(chunk);
 }
 
+/** Routes of one attribute set, in address order. */
+interface RouteGroup {
+  readonly attrs: RouteAttributes;
+  readonly prefixes: Prefix[];
+}
+
 /**
  * Groups routes (sorted, one family) by attribute set. Groups come out ordered by attribute key and
  * each keeps its prefixes in address order.
  */
-function groupRoutes(routes: readonly SentRoute[]): { attrs: RouteAttributes; prefixes: Prefix[] }[] {
-  const groups = new Map<string, { attrs: RouteAttributes; prefixes: Prefix[] }>();
+function groupRoutes(routes: readonly SentRoute[]): RouteGroup[] {
+  const groups = new Map<string, RouteGroup>();
   let lastAttrs: RouteAttributes | undefined;
-  let last: { attrs: RouteAttributes; prefixes: Prefix[] } | undefined;
+  let last: RouteGroup | undefined;
   for (const r of routes) {
     // Neighbouring routes mostly share one attribute object: look the group up only on a change.
     if (r.attributes !== lastAttrs || last === undefined) {
@@ -734,22 +850,17 @@ class AttributeSizes {
 
 /** Whether one prefix with its attributes fits in a message of `max` octets. */
 function fitsAlone(mpFixedValue: number, attrSize: number, route: SentRoute, max: number): boolean {
-  const nlri = prefixSize(route.prefix);
-  if (route.prefix.family === 'ipv4') return UPDATE_OVERHEAD + attrSize + nlri <= max;
+  return fits(mpFixedValue, attrSize, route.prefix.family, prefixSize(route.prefix), max);
+}
+
+/** Whether a prefix of `nlri` octets of `family` with attributes of `attrSize` octets fits in `max`. */
+function fits(mpFixedValue: number, attrSize: number, family: RouteFamily, nlri: number, max: number): boolean {
+  if (family === 'ipv4') return UPDATE_OVERHEAD + attrSize + nlri <= max;
   return UPDATE_OVERHEAD + attrSize + attributeSize(mpFixedValue + nlri) <= max;
 }
 
-/**
- * The desired routes of one family: sorted by address, one per prefix (duplicates merged), those
- * too large to send moved to `unsendable`.
- */
-function desiredRoutes(
-  session: AdjRibOutSession,
-  table: AttributeTable,
-  routes: SentRoute[],
-  max: number,
-  unsendable: Prefix[],
-): SentRoute[] {
+/** Routes of one family sorted by address, one per prefix (duplicates merged, see `AttributeTable.merge`). */
+function uniqueRoutes(table: AttributeTable, routes: SentRoute[]): SentRoute[] {
   sortRoutes(routes);
   const out: SentRoute[] = [];
   for (const r of routes) {
@@ -764,15 +875,36 @@ function desiredRoutes(
       out.push(r);
     }
   }
+  return out;
+}
+
+/**
+ * The routes (sorted, unique, one family) that fit one message of `max` octets with their
+ * attributes; the others go to `unsendable`. Returns `routes` itself when all fit.
+ */
+function sendableRoutes(
+  session: AdjRibOutSession,
+  family: RouteFamily,
+  routes: readonly SentRoute[],
+  attributeSets: readonly RouteAttributes[],
+  max: number,
+  unsendable: Prefix[],
+): readonly SentRoute[] {
   const sizes = new AttributeSizes(session);
   const mpFixedValue = 5 + 16 * mpNextHops(session).length;
-  let w = 0;
-  for (const r of out) {
-    if (fitsAlone(mpFixedValue, sizes.of(r.prefix.family, r.attributes), r, max)) out[w++] = r;
-    else unsendable.push(r.prefix);
+  // When every attribute set fits with the longest prefix of the family, every route fits.
+  const longest = family === 'ipv4' ? 5 : 17;
+  if (attributeSets.every((a) => fits(mpFixedValue, sizes.of(family, a), family, longest, max))) return routes;
+  let out: SentRoute[] | undefined;
+  for (let i = 0; i < routes.length; i++) {
+    const r = routes[i] as SentRoute;
+    if (fitsAlone(mpFixedValue, sizes.of(r.prefix.family, r.attributes), r, max)) out?.push(r);
+    else {
+      out ??= routes.slice(0, i);
+      unsendable.push(r.prefix);
+    }
   }
-  out.length = w;
-  return out;
+  return out ?? routes;
 }
 
 /**
@@ -819,7 +951,59 @@ function diffRoutes(
 }
 
 /**
+ * Does the per-prefix work on a desired set that does not depend on a session's negotiation (see
+ * `PreparedAdvertisements`): for iBGP peers when `ibgp` (LOCAL_PREF is sent to them only, RFC 4271
+ * §5.1.5), with the IPv4 NLRI encoded when `encodeNlri`. Throws a RangeError (a programmer error) on
+ * a prefix that breaks the `Prefix` contract or on an attribute value outside uint32.
+ */
+export function prepareAdvertisements(
+  desired: readonly Advertisement[],
+  ibgp: boolean,
+  options: { readonly encodeNlri?: boolean } = {},
+): PreparedAdvertisements {
+  const table = new AttributeTable(ibgp);
+  const want4: SentRoute[] = [];
+  const want6: SentRoute[] = [];
+  for (const ad of desired) {
+    const p = ad.prefix;
+    const route: SentRoute = { prefix: p, attributes: table.fromAdvertisement(ad), order: orderOf(p) };
+    if (p.family === 'ipv4') want4.push(route);
+    else want6.push(route);
+  }
+  const ipv4 = uniqueRoutes(table, want4);
+  const ipv6 = uniqueRoutes(table, want6);
+  const attributeSets = { ipv4: distinctAttributes(ipv4), ipv6: distinctAttributes(ipv6) };
+  if (!options.encodeNlri) return { desired, ibgp, ipv4, ipv6, attributeSets };
+  // RFC 4271 §4.3: the NLRI encoding of an IPv4 prefix depends on nothing negotiated.
+  const ipv4Groups = groupRoutes(ipv4).map((g): PreparedGroup => {
+    const w = new BufferWriter(g.prefixes.length * 5);
+    let entryOctets = g.prefixes.length > 0 ? prefixSize(g.prefixes[0] as Prefix) : 0;
+    for (const p of g.prefixes) {
+      encodePrefix(w, p);
+      if (prefixSize(p) !== entryOctets) entryOctets = 0;
+    }
+    return { attrs: g.attrs, prefixes: g.prefixes, nlri: w.finish(), entryOctets };
+  });
+  return { desired, ibgp, ipv4, ipv6, attributeSets, ipv4Groups };
+}
+
+/** The distinct attribute objects of `routes`. */
+function distinctAttributes(routes: readonly SentRoute[]): RouteAttributes[] {
+  const seen = new Set<RouteAttributes>();
+  for (const r of routes) seen.add(r.attributes);
+  return [...seen];
+}
+
+function isPrepared(desired: readonly Advertisement[] | PreparedAdvertisements): desired is PreparedAdvertisements {
+  return !Array.isArray(desired);
+}
+
+/**
  * Replaces the desired set of advertisements and returns the UPDATEs that take the peer there.
+ * `desired` may be given prepared (`prepareAdvertisements`); one prepared for the other kind of peer
+ * (iBGP / eBGP) is prepared again from its advertisements. The outcome is the same either way, except
+ * that the IPv4 announcements of an initial table made from prepared, encoded NLRI come with those
+ * bytes (`encodedNlri`).
  *
  * - Advertisements of a family the session does not carry are skipped.
  * - Several advertisements of one prefix become one route: communities and large communities are
@@ -834,41 +1018,49 @@ function diffRoutes(
  * Throws a RangeError (a programmer error) on a prefix that breaks the `Prefix` contract or on an
  * attribute value outside uint32.
  */
-export function setAdvertisements(rib: AdjRibOut, desired: readonly Advertisement[]): AdjRibOutChange {
+export function setAdvertisements(rib: AdjRibOut, desired: readonly Advertisement[] | PreparedAdvertisements): AdjRibOutChange {
   const session = rib.session;
+  const ibgp = isIbgp(session);
+  let prepared = isPrepared(desired) ? desired : prepareAdvertisements(desired, ibgp);
+  if (prepared.ibgp !== ibgp) prepared = prepareAdvertisements(prepared.desired, ibgp, { encodeNlri: prepared.ipv4Groups !== undefined });
   const carries4 = session.families.includes('ipv4');
   const carries6 = session.families.includes('ipv6');
-  const table = new AttributeTable(isIbgp(session));
   const max = maxMessageSize(session);
-  const want4: SentRoute[] = [];
-  const want6: SentRoute[] = [];
-  for (const ad of desired) {
-    const p = ad.prefix;
-    if (p.family === 'ipv4') {
-      if (carries4) want4.push({ prefix: p, attributes: table.fromAdvertisement(ad), order: orderOf(p) });
-    } else if (carries6) {
-      want6.push({ prefix: p, attributes: table.fromAdvertisement(ad), order: orderOf(p) });
-    }
-  }
   const unsendable: Prefix[] = [];
   const withdrawn4: Prefix[] = [];
   const withdrawn6: Prefix[] = [];
   const announced4: SentRoute[] = [];
   const announced6: SentRoute[] = [];
-  const next4 = diffRoutes(rib.ipv4, desiredRoutes(session, table, want4, max, unsendable), withdrawn4, announced4);
-  const next6 = diffRoutes(rib.ipv6, desiredRoutes(session, table, want6, max, unsendable), withdrawn6, announced6);
+  const sets = prepared.attributeSets;
+  const want4 = carries4 ? sendableRoutes(session, 'ipv4', prepared.ipv4, sets.ipv4, max, unsendable) : [];
+  const want6 = carries6 ? sendableRoutes(session, 'ipv6', prepared.ipv6, sets.ipv6, max, unsendable) : [];
+  // Nothing sent yet and every prepared IPv4 route sendable: all are announced, in the prepared
+  // groups, whose encoded NLRI can be used as they are.
+  const groups4 = rib.ipv4.length === 0 && want4 === prepared.ipv4 ? prepared.ipv4Groups : undefined;
+  const next4 = groups4 !== undefined ? want4 : diffRoutes(rib.ipv4, want4, withdrawn4, announced4);
+  const next6 = diffRoutes(rib.ipv6, want6, withdrawn6, announced6);
 
   const messages: UpdateMessage[] = [];
+  const encodedNlri = groups4 !== undefined ? new Map<UpdateMessage, Uint8Array>() : undefined;
   if (withdrawn4.length > 0) packWithdrawals('ipv4', withdrawn4, max, messages);
   if (withdrawn6.length > 0) packWithdrawals('ipv6', withdrawn6, max, messages);
-  for (const g of groupRoutes(announced4)) packAnnouncements(session, 'ipv4', g.attrs, g.prefixes, max, messages);
+  if (groups4 !== undefined && encodedNlri !== undefined) {
+    for (const g of groups4) packPreparedGroup(session, g, max, messages, encodedNlri);
+  } else {
+    for (const g of groupRoutes(announced4)) packAnnouncements(session, 'ipv4', g.attrs, g.prefixes, max, messages);
+  }
   for (const g of groupRoutes(announced6)) packAnnouncements(session, 'ipv6', g.attrs, g.prefixes, max, messages);
   if (!rib.initialTableSent) {
     // RFC 4724 §2: End-of-RIB per family once the initial table is out; the RFC recommends it for
     // convergence in general, so it is sent whether or not graceful restart was negotiated.
     for (const family of carriedFamilies(session)) messages.push(endOfRib(AFI[family], SAFI.unicast));
   }
-  return { rib: { session, ipv4: next4, ipv6: next6, initialTableSent: true }, messages, unsendable };
+  return {
+    rib: { session, ipv4: next4, ipv6: next6, initialTableSent: true },
+    messages,
+    unsendable,
+    ...(encodedNlri !== undefined ? { encodedNlri } : {}),
+  };
 }
 
 /**

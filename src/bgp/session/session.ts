@@ -19,7 +19,7 @@
  *   reconnect sends the full table and End-of-RIB again. The initial table may be computed and
  *   encoded in OpenConfirm, but it is written only once the connection is Established.
  */
-import { encodeMessage, encodeMessageInto, decodeMessage } from '../wire/message.js';
+import { encodeMessage, encodeMessageInto, encodeUpdateFromPartsInto, decodeMessage } from '../wire/message.js';
 import { BufferWriter } from '../wire/buffer-writer.js';
 import { MessageFramer } from '../wire/framer.js';
 import { readShutdownCommunication, shutdownNotification } from '../wire/notification.js';
@@ -39,8 +39,8 @@ import { initialState, step } from '../fsm/fsm.js';
 import { bgpIdToNumber } from '../fsm/open.js';
 import { CeaseSubcode } from '../fsm/codes.js';
 import type { DownReason, FsmAction, FsmEvent, FsmState, FsmStateName, Negotiated, TimerName } from '../fsm/types.js';
-import { emptyAdjRibOut, routeRefreshReply, setAdvertisements as ribSet } from './adj-rib-out.js';
-import type { AdjRibOut, AdjRibOutChange, AdjRibOutSession, Advertisement, RouteFamily } from './adj-rib-out.js';
+import { emptyAdjRibOut, prepareAdvertisements, routeRefreshReply, setAdvertisements as ribSet } from './adj-rib-out.js';
+import type { AdjRibOut, AdjRibOutChange, AdjRibOutSession, Advertisement, PreparedAdvertisements, RouteFamily } from './adj-rib-out.js';
 import { fsmConfigFor, PEER_DEFAULTS } from './settings.js';
 import type { PeerSettings } from './settings.js';
 import type { Clock, TimerHandle } from './clock.js';
@@ -267,6 +267,8 @@ export class Session {
   #negotiated: Negotiated | undefined;
   #rib: AdjRibOut | undefined;
   #desired: readonly Advertisement[] = [];
+  /** `#desired` prepared for this peer (`prepareAdvertisements`), made when it is given. */
+  #prepared: PreparedAdvertisements | undefined;
   #notSent = 0;
   #unsendable = 0;
   #lastRead: number | undefined;
@@ -376,8 +378,25 @@ export class Session {
       const problem = advertisementProblem(ad);
       if (problem) throw new RangeError(`advertisement ${ad.prefix.address}/${ad.prefix.length}: ${problem}`);
     }
+    // The per-prefix work that needs no negotiation is done now, before any session needs it; the
+    // IPv4 NLRI are encoded ahead only for an initial table (in Established only a diff is sent).
+    const established = this.#rib !== undefined && this.state === 'Established';
+    const prepared = prepareAdvertisements(ads, this.#expectsIbgp(), { encodeNlri: !established });
     this.#desired = ads;
-    if (this.#rib && this.state === 'Established') this.#guarded(this.#primary, () => this.#syncRib());
+    this.#prepared = prepared;
+    if (established) this.#guarded(this.#primary, () => this.#syncRib());
+  }
+
+  /** Whether the peer is expected in our AS (the negotiated AS decides; see `setAdvertisements` of the Adj-RIB-Out). */
+  #expectsIbgp(): boolean {
+    const s = this.#settings;
+    return s.peerAsn !== undefined ? s.peerAsn === s.localAsn : s.dynamicAsn === 'internal';
+  }
+
+  /** The desired set, prepared when it was given. */
+  #desiredSet(): PreparedAdvertisements | readonly Advertisement[] {
+    const p = this.#prepared;
+    return p !== undefined && p.desired === this.#desired ? p : this.#desired;
   }
 
   /** The advertisements last given to `setAdvertisements`. */
@@ -858,7 +877,8 @@ export class Session {
    * the peer's OPEN is in (OpenConfirm). So the table is diffed and encoded then, while the peer's
    * KEEPALIVE is on its way, and written in one piece the moment the connection becomes Established
    * (`#sendInitialTable`). Nothing is sent early; a table made stale by a new desired set is made
-   * again at Established.
+   * again at Established. The per-prefix work that needs no negotiation (sorting, merging, the IPv4
+   * NLRI encoding) was done earlier, when the desired set was given (`setAdvertisements`).
    */
   #prepareInitialTable(attempt: Attempt): void {
     const conn = attempt.conn;
@@ -870,10 +890,15 @@ export class Session {
   #initialTable(attempt: Attempt, conn: Connection, n: Negotiated): InitialTable {
     const { session, invalidNextHop } = this.#ribSession(conn, n);
     const desired = this.#desired;
-    const change = ribSet(emptyAdjRibOut(session), desired);
+    const change = ribSet(emptyAdjRibOut(session), this.#desiredSet());
     const w = new BufferWriter(4096);
     const opts = attempt.codecOptions();
-    for (const m of change.messages) encodeMessageInto(w, m, opts);
+    const encoded = change.encodedNlri;
+    for (const m of change.messages) {
+      const nlri = encoded?.get(m);
+      if (nlri !== undefined) encodeUpdateFromPartsInto(w, m.attributes, nlri, opts);
+      else encodeMessageInto(w, m, opts);
+    }
     return { conn, negotiated: n, desired, invalidNextHop, change, bytes: w.finish() };
   }
 
@@ -940,7 +965,7 @@ export class Session {
     const rib = this.#rib;
     const attempt = this.#primary;
     if (!rib || attempt.fsm.name !== 'Established') return;
-    const change = ribSet(rib, this.#desired);
+    const change = ribSet(rib, this.#desiredSet());
     this.#rib = change.rib;
     this.#notSent = this.#desired.length - this.#carried(rib.session) + change.unsendable.length;
     this.#noteUnsendable(change.unsendable.length);

@@ -23,7 +23,7 @@ export type * from './types.js';
 export { AFI, SAFI, AS_TRANS } from './types.js';
 export * from './codes.js';
 export { BGP_ERRORS, bgpError, notificationFor, type BgpErrorReason } from './errors.js';
-export { decodeMessage, encodeMessage, encodeMessageInto } from './message.js';
+export { decodeMessage, encodeMessage, encodeMessageInto, encodeUpdateFromPartsInto } from './message.js';
 export { maxMessageSize } from './header.js';
 export { MessageFramer, type FrameResult } from './framer.js';
 export { BufferReader } from './buffer-reader.js';
@@ -31,7 +31,7 @@ export { BufferWriter } from './buffer-writer.js';
 export { capabilitiesOf, peerAsOf, negotiateCodecOptions, validateOpen, type OpenExpectations } from './open.js';
 export { validateUpdate, updateEncodedSize, type UpdateContext } from './update.js';
 export { attributeEncodedSize, attributesEncodedSize, attributeValueSize, canonicalAttributeOrder } from './path-attributes.js';
-export { prefixEncodedSize } from './nlri.js';
+export { prefixEncodedSize, encodePrefix } from './nlri.js';
 export { endOfRib, endOfRibFamily, endOfRibOf } from './end-of-rib.js';
 export { routeRefresh } from './route-refresh.js';
 export {

@@ -12,8 +12,8 @@ import { decodeHeader, finishHeader, maxMessageSize, writeHeader } from './heade
 import { decodeNotification, encodeNotification } from './notification.js';
 import { decodeOpen, encodeOpen } from './open.js';
 import { decodeRouteRefresh, encodeRouteRefresh } from './route-refresh.js';
-import { decodeUpdate, encodeUpdate } from './update.js';
-import type { BgpMessage, CodecOptions, DecodeResult } from './types.js';
+import { decodeUpdate, encodeUpdate, encodeUpdateFromParts } from './update.js';
+import type { BgpMessage, CodecOptions, DecodeResult, UpdateMessage } from './types.js';
 
 const MT = MESSAGE_TYPE;
 
@@ -100,4 +100,19 @@ export function encodeMessageInto(w: BufferWriter, msg: BgpMessage, opts: CodecO
       break;
   }
   finishHeader(w, at, max);
+}
+
+/**
+ * Appends an UPDATE, header included, whose IPv4 NLRI field is already encoded (see
+ * `encodeUpdateFromParts`). Throws a RangeError when it exceeds the negotiated maximum size.
+ */
+export function encodeUpdateFromPartsInto(
+  w: BufferWriter,
+  attributes: UpdateMessage['attributes'],
+  nlri: Uint8Array,
+  opts: CodecOptions,
+): void {
+  const at = writeHeader(w, MT.UPDATE.code);
+  encodeUpdateFromParts(w, attributes, nlri, opts);
+  finishHeader(w, at, maxMessageSize(opts));
 }

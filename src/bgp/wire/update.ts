@@ -78,6 +78,26 @@ export function encodeUpdate(w: BufferWriter, m: UpdateMessage, opts: CodecOptio
 }
 
 /**
+ * Encodes an UPDATE body that announces IPv4 NLRI already encoded (RFC 4271 §4.3: no withdrawn
+ * routes, the path attributes, then `nlri`, a run of length-octet-plus-prefix-octets entries as
+ * `encodePrefix` writes them). The bytes are copied as given; the caller keeps the message within
+ * the negotiated size.
+ */
+export function encodeUpdateFromParts(
+  w: BufferWriter,
+  attributes: UpdateMessage['attributes'],
+  nlri: Uint8Array,
+  opts: CodecOptions,
+): void {
+  w.u16(0);
+  const aAt = w.pos;
+  w.u16(0);
+  encodeAttributes(w, attributes, opts);
+  w.setU16(aAt, w.pos - aAt - 2);
+  w.bytes(nlri);
+}
+
+/**
  * The octets an UPDATE takes on the wire, header included, without encoding it:
  * 19 + 2 + withdrawn + 2 + attributes + NLRI (RFC 4271 §4.3).
  */
