@@ -406,14 +406,11 @@ export function planAnnouncements(input: PlanInput): AnnouncementPlan {
   const withheld: WithheldService[] = [];
   const ignored: IgnoredService[] = [];
 
-  const services = [...input.services].sort((a, b) => {
-    const ka = namespacedKeyOf(a.metadata);
-    const kb = namespacedKeyOf(b.metadata);
-    return ka < kb ? -1 : ka > kb ? 1 : 0;
-  });
+  // Keys computed once per service, not once per comparison.
+  const services = input.services.map((svc) => ({ svc, key: namespacedKeyOf(svc.metadata) }));
+  services.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const sliceIndex = indexSlicesByService(input.endpointSlices);
-  for (const svc of services) {
-    const key = namespacedKeyOf(svc.metadata);
+  for (const { svc, key } of services) {
     const ignore = ignoredReason(svc, options);
     if (ignore) {
       ignored.push({ service: key, reason: ignore });
