@@ -71,10 +71,14 @@ export async function startNodeSpeaker(options: NodeSpeakerOptions): Promise<Nod
     const updates: { peer: string; seconds: number }[] = [];
     try {
       const snapshot = await loadSnapshot(options.manifests);
-      // At start, the sessions open first and the event loop turns twice (the connect completes and
-      // the OPEN goes out) before the services are allocated and planned: the handshake overlaps that
-      // work and the table is sent as soon as the plan is ready.
-      if (!closed && runtime.openSessions(snapshot)) await turns(2);
+      // At start, the sessions open first, and the event loop turns between opening them, allocating
+      // and planning (the connect completes and the OPEN goes out; the peer's OPEN and KEEPALIVE are
+      // answered): the handshake overlaps that work and the table goes out as soon as the plan is ready.
+      if (!closed && runtime.openSessions(snapshot)) {
+        await turns(2);
+        runtime.allocateAhead(snapshot);
+        await turns(2);
+      }
       if (!closed) {
         const before = updateCounts();
         ok = runtime.apply(snapshot).applied;

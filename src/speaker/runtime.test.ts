@@ -170,6 +170,27 @@ describe('SpeakerRuntime', () => {
     assert.deepEqual(speaker.take(), []);
   });
 
+  test('allocateAhead: apply of the same snapshot uses that allocation; another snapshot allocates anew', () => {
+    const speaker = new FakeSpeaker();
+    let calls = 0;
+    const rt = new SpeakerRuntime({
+      node: 'node-116',
+      speaker,
+      logger: createLogger({ level: 'none' }),
+      allocate: () => {
+        calls++;
+        return { allocations: new Map([['argocd/argocd-server', { ips: ['10.10.10.12'], pool: 'default' }]]), failures: new Map() };
+      },
+    });
+    const snap = snapshot();
+    rt.allocateAhead(snap);
+    assert.equal(calls, 1);
+    rt.apply(snap);
+    assert.equal(calls, 1);
+    rt.apply(snapshot());
+    assert.equal(calls, 2);
+  });
+
   test('openSessions opens nothing without this node or with a rejected snapshot', () => {
     const { rt, speaker } = setup('node-999');
     assert.equal(rt.openSessions(snapshot()), false);

@@ -214,6 +214,8 @@ export class SpeakerRuntime {
   private nodeMissingLogged = false;
   /** The configuration the sessions were last reconciled with. */
   private sessionConfig: Config | undefined;
+  /** An allocation done by `allocateAhead`, for `apply` of the same snapshot. */
+  private allocatedAhead: { readonly snapshot: ClusterSnapshot; readonly outcome: AllocationOutcome } | undefined;
   /** The configuration last logged as `config reloaded`. */
   private loggedConfig: Config | undefined;
   /** The per-service lines (a reload that announces 10 000 services logs 30 000 of them). */
@@ -263,6 +265,16 @@ export class SpeakerRuntime {
     return this.sessions.size > 0;
   }
 
+  /**
+   * Allocates a good snapshot's services ahead of `apply(snapshot)`, which then uses this result
+   * (allocation is a pure function of the snapshot), so that a caller can let I/O run between the two.
+   */
+  allocateAhead(snapshot: ClusterSnapshot | RejectedSnapshot): void {
+    if (!snapshot.ok) return;
+    const outcome = (this.options.allocate ?? allocateFromSnapshot)(snapshot.config, snapshot.services, snapshot.namespaces);
+    this.allocatedAhead = { snapshot, outcome };
+  }
+
   /** Logs `config reloaded` (and the configuration's warnings) when the configuration changed. */
   private logConfig(config: Config): void {
     const configChanged = this.options.configChanged ?? ((a: Config | undefined, b: Config) => !sameJson(a, b));
@@ -305,7 +317,9 @@ export class SpeakerRuntime {
     this.logConfig(snapshot.config);
 
     // Allocation: every node computes the same answer from the same snapshot.
-    const outcome = (this.options.allocate ?? allocateFromSnapshot)(snapshot.config, snapshot.services, snapshot.namespaces);
+    const ahead = this.allocatedAhead?.snapshot === snapshot ? this.allocatedAhead.outcome : undefined;
+    this.allocatedAhead = undefined;
+    const outcome = ahead ?? (this.options.allocate ?? allocateFromSnapshot)(snapshot.config, snapshot.services, snapshot.namespaces);
     for (const [service, a] of outcome.allocations) {
       const before = this.allocation?.allocations.get(service);
       if (before && sameJson(before, a)) continue;
