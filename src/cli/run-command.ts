@@ -5,6 +5,8 @@
  */
 import { createLogger, type Logger } from '../observe/log.js';
 import { watchManifests } from '../sources/manifests/watch.js';
+import type { ReloadReport } from '../speaker/node-speaker.js';
+import type { RunningOperations } from './operations-wiring.js';
 import { EXIT_USAGE, UsageError, hostPortFlag, logLevelFlag, parseFlags, reportUsageError, requireFlag } from './flags.js';
 
 export const RUN_USAGE = `usage: metallb-ts run --node NAME --manifests PATH [--manifests PATH...]
@@ -100,8 +102,10 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
   const logger = createLogger({ level: flags.logLevel });
   const { startNodeSpeaker } = await import('../speaker/node-speaker.js');
-  const { startOperations } = await import('./operations-wiring.js');
-  const ops = await startOperations(flags.node, logger, flags.metricsAddr, flags.statusAddr);
+  // The speaker starts first (its sessions open and its first table goes out); the metrics and status
+  // endpoints (prom-client and all) load after it, with the reports of the reloads done meanwhile.
+  const ops: { current?: RunningOperations } = {};
+  const early: ReloadReport[] = [];
   let speaker: Awaited<ReturnType<typeof startNodeSpeaker>>;
   try {
     speaker = await startNodeSpeaker({
@@ -109,22 +113,26 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       manifests: flags.manifests,
       logger,
       ...(flags.listen ? { listen: flags.listen } : {}),
-      onReload: (report) => ops.onReload(report),
+      onReload: (report) => (ops.current ? ops.current.onReload(report) : early.push(report)),
     });
   } catch (err) {
     // The listener could not be bound (address in use, not local, no permission for a port < 1024).
     logger.error('startFailed', 'failed to start the speaker', { error: err instanceof Error ? err.message : String(err) });
-    await ops.close();
     return 1;
   }
-  ops.attach(speaker);
   // 10 ms of quiet: enough to coalesce the events of one save (an atomic rename is one event), short
   // enough not to dominate the change-to-route latency (bench/speaker-convergence.ts). A reload that
   // catches a half-written file keeps the last good state, and the write's next event reloads again.
   const watcher = watchManifests(flags.manifests, () => void speaker.reload(), { debounceMs: 10 });
+  // Watching starts before the endpoints load: no change made once the first table is out is missed.
+  const { startOperations } = await import('./operations-wiring.js');
+  const started = await startOperations(flags.node, logger, flags.metricsAddr, flags.statusAddr);
+  ops.current = started;
+  for (const report of early.splice(0)) started.onReload(report);
+  started.attach(speaker);
   return await waitForSignal(logger, async () => {
     watcher.close();
-    await Promise.all([speaker.close(), ops.close()]);
+    await Promise.all([speaker.close(), started.close()]);
   });
 }
 

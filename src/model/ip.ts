@@ -28,19 +28,34 @@ export function bitsOf(family: IpFamily): 32 | 128 {
   return family === 'ipv4' ? 32 : 128;
 }
 
-const IPV4_PART = /^(0|[1-9][0-9]{0,2})$/;
-
+/**
+ * Dotted quad to its 32-bit value, one pass over the characters (no split, no regex: the allocator
+ * and the planner parse every service IP): four decimal octets of 1-3 digits, no leading zero, <= 255.
+ */
 function parseIpv4Value(text: string): bigint | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  let value = 0n;
-  for (const part of parts) {
-    if (!IPV4_PART.test(part)) return undefined;
-    const n = Number(part);
-    if (n > 255) return undefined;
-    value = (value << 8n) | BigInt(n);
+  const n = text.length;
+  if (n < 7 || n > 15) return undefined;
+  let value = 0;
+  let octets = 0;
+  let i = 0;
+  while (i <= n) {
+    const start = i;
+    let octet = 0;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      octet = octet * 10 + (c - 48);
+      i++;
+    }
+    const digits = i - start;
+    if (digits === 0 || digits > 3 || (digits > 1 && text.charCodeAt(start) === 48) || octet > 255) return undefined;
+    value = value * 256 + octet;
+    octets++;
+    if (i === n) break;
+    if (text.charCodeAt(i) !== 46 || octets === 4) return undefined; // '.'
+    i++;
   }
-  return value;
+  return octets === 4 ? BigInt(value) : undefined;
 }
 
 function parseIpv6Value(text: string): bigint | undefined {
@@ -95,7 +110,8 @@ export function parseIp(text: string): IpAddress | undefined {
 /** Formats an address of `family` whose integer value is `value`. */
 export function formatIpValue(family: IpFamily, value: bigint): string {
   if (family === 'ipv4') {
-    return [24n, 16n, 8n, 0n].map((s) => String(Number((value >> s) & 0xffn))).join('.');
+    const v = Number(value & 0xffffffffn);
+    return `${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
   }
   const groups: number[] = [];
   for (let i = 7; i >= 0; i--) groups.push(Number((value >> BigInt(i * 16)) & 0xffffn));

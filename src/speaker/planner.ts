@@ -199,15 +199,6 @@ function ignoredReason(svc: Service, options: PlanOptions): IgnoredReason | unde
   return have === want ? undefined : 'otherLoadBalancerClass';
 }
 
-function poolHolds(pool: PoolConfig, ip: IpAddress): boolean {
-  return pool.addresses.some((r) => {
-    if (r.family !== ip.family) return false;
-    const first = parseIp(r.first);
-    const last = parseIp(r.last);
-    return first !== undefined && last !== undefined && first.value <= ip.value && ip.value <= last.value;
-  });
-}
-
 /** Advertisements that apply to `pool` (config has resolved `ipAddressPools` and pool selectors). */
 export function advertisementsForPool(config: Config, pool: string): AdvertisementConfig[] {
   return config.advertisements.filter((a) => a.ipAddressPools.includes(pool));
@@ -263,6 +254,33 @@ interface ServiceAd {
   readonly peers: readonly string[];
 }
 
+/** A pool's ranges as numbers and the advertisements that apply to it on this node: once per plan. */
+type PoolIndex = ReadonlyMap<string, { readonly pool: PoolConfig; readonly ranges: readonly IpRangeValue[]; readonly nodeAds: readonly AdvertisementConfig[] }>;
+interface IpRangeValue {
+  readonly family: IpAddress['family'];
+  readonly first: bigint;
+  readonly last: bigint;
+}
+
+function indexPools(config: Config, node: Node): PoolIndex {
+  const out = new Map<string, { pool: PoolConfig; ranges: IpRangeValue[]; nodeAds: AdvertisementConfig[] }>();
+  for (const pool of config.pools) {
+    if (out.has(pool.name)) continue; // the first pool of a name, as pools.find did
+    const ranges: IpRangeValue[] = [];
+    for (const r of pool.addresses) {
+      const first = parseIp(r.first);
+      const last = parseIp(r.last);
+      if (first && last) ranges.push({ family: r.family, first: first.value, last: last.value });
+    }
+    out.set(pool.name, { pool, ranges, nodeAds: advertisementsForPool(config, pool.name).filter((a) => advertisementSelectsNode(a, node)) });
+  }
+  return out;
+}
+
+function rangesHold(ranges: readonly IpRangeValue[], ip: IpAddress): boolean {
+  return ranges.some((r) => r.family === ip.family && r.first <= ip.value && ip.value <= r.last);
+}
+
 type Verdict =
   | { readonly ok: true; readonly ips: readonly IpAddress[]; readonly pool: PoolConfig; readonly ads: readonly AdvertisementConfig[] }
   | { readonly ok: false; readonly withheld: WithheldService };
@@ -275,6 +293,7 @@ function judge(
   input: PlanInput,
   excludeLB: boolean,
   slices: readonly EndpointSlice[],
+  pools: PoolIndex,
 ): Verdict {
   const withheld = (reason: WithheldReason, extra: Partial<WithheldService> = {}): Verdict => ({
     ok: false,
@@ -287,11 +306,11 @@ function judge(
     if (!ip) return withheld('invalidIP');
     ips.push(ip);
   }
-  const pool = input.config.pools.find((p) => p.name === alloc.pool);
-  if (!pool || !ips.every((ip) => poolHolds(pool, ip))) return withheld('ipNotAllowed');
+  const known = pools.get(alloc.pool);
+  if (!known || !ips.every((ip) => rangesHold(known.ranges, ip))) return withheld('ipNotAllowed');
+  const { pool, nodeAds: poolAds } = known;
 
   const { node } = input;
-  const poolAds = advertisementsForPool(input.config, pool.name).filter((a) => advertisementSelectsNode(a, node));
   if (poolAds.length === 0) return withheld('notOwner');
   const ads = poolAds.filter((a) => advertisementSelectsService(a, svc));
   if (ads.length === 0) return withheld('noMatchingAdvertisement');
@@ -406,20 +425,18 @@ export function planAnnouncements(input: PlanInput): AnnouncementPlan {
   const withheld: WithheldService[] = [];
   const ignored: IgnoredService[] = [];
 
-  const services = [...input.services].sort((a, b) => {
-    const ka = namespacedKeyOf(a.metadata);
-    const kb = namespacedKeyOf(b.metadata);
-    return ka < kb ? -1 : ka > kb ? 1 : 0;
-  });
+  // Keys computed once per service, not once per comparison.
+  const services = input.services.map((svc) => ({ svc, key: namespacedKeyOf(svc.metadata) }));
+  services.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const sliceIndex = indexSlicesByService(input.endpointSlices);
-  for (const svc of services) {
-    const key = namespacedKeyOf(svc.metadata);
+  const pools = indexPools(input.config, input.node);
+  for (const { svc, key } of services) {
     const ignore = ignoredReason(svc, options);
     if (ignore) {
       ignored.push({ service: key, reason: ignore });
       continue;
     }
-    const verdict = judge(svc, key, allocationOf(input.allocations, key), input, excludeLB, slicesOf(sliceIndex, svc));
+    const verdict = judge(svc, key, allocationOf(input.allocations, key), input, excludeLB, slicesOf(sliceIndex, svc), pools);
     if (!verdict.ok) {
       withheld.push(verdict.withheld);
       continue;

@@ -151,6 +151,53 @@ describe('SpeakerRuntime', () => {
     assert.deepEqual(events(logs), ['config reloaded', 'ipAllocated', 'peerAdded', 'updatedAdvertisements', 'serviceAnnounced']);
   });
 
+  test('openSessions at start adds the peers first; apply keeps those sessions and sends their table', () => {
+    const { rt, speaker, logs } = setup();
+    assert.equal(rt.openSessions(snapshot()), true);
+    const opened = speaker.take();
+    assert.deepEqual(opened.map((c) => c.op), ['addPeer']);
+    assert.ok(opened[0]?.op === 'addPeer');
+    assert.equal(opened[0].settings.sourceAddress, '127.0.0.116');
+    assert.equal(rt.apply(snapshot()).applied, true);
+    const calls = speaker.take();
+    assert.deepEqual(calls.map((c) => c.op), ['setAdvertisements']);
+    assert.ok(calls[0]?.op === 'setAdvertisements');
+    assert.deepEqual(calls[0].ads, [{ prefix: '10.10.10.12/32', localPref: 0, communities: [], largeCommunities: [] }]);
+    // The same lines as a plain apply, config first; the peer is added once.
+    assert.deepEqual(events(logs), ['config reloaded', 'peerAdded', 'ipAllocated', 'updatedAdvertisements', 'serviceAnnounced']);
+    // Only at start: once a snapshot is applied it opens nothing.
+    assert.equal(rt.openSessions(snapshot()), false);
+    assert.deepEqual(speaker.take(), []);
+  });
+
+  test('allocateAhead: apply of the same snapshot uses that allocation; another snapshot allocates anew', () => {
+    const speaker = new FakeSpeaker();
+    let calls = 0;
+    const rt = new SpeakerRuntime({
+      node: 'node-116',
+      speaker,
+      logger: createLogger({ level: 'none' }),
+      allocate: () => {
+        calls++;
+        return { allocations: new Map([['argocd/argocd-server', { ips: ['10.10.10.12'], pool: 'default' }]]), failures: new Map() };
+      },
+    });
+    const snap = snapshot();
+    rt.allocateAhead(snap);
+    assert.equal(calls, 1);
+    rt.apply(snap);
+    assert.equal(calls, 1);
+    rt.apply(snapshot());
+    assert.equal(calls, 2);
+  });
+
+  test('openSessions opens nothing without this node or with a rejected snapshot', () => {
+    const { rt, speaker } = setup('node-999');
+    assert.equal(rt.openSessions(snapshot()), false);
+    assert.equal(rt.openSessions({ ok: false, errors: [] }), false);
+    assert.deepEqual(speaker.take(), []);
+  });
+
   test("the logs match the seed's lines key for key and value for value (plus level)", () => {
     const { rt, logs } = setup();
     rt.apply(snapshot());

@@ -22,7 +22,7 @@
 import type { Config, ConfigIssue } from '../config/types.js';
 import type { EndpointSlice, Node, Service } from '../model/kubernetes.js';
 import { parseIp } from '../model/ip.js';
-import type { Logger } from '../observe/log.js';
+import type { LogFields, Logger } from '../observe/log.js';
 import { diffPlans } from './plan-diff.js';
 import type { WithdrawReason } from './plan-diff.js';
 import { planAnnouncements } from './planner.js';
@@ -212,10 +212,25 @@ export class SpeakerRuntime {
    */
   private readonly sessions = new Map<string, { peerName: string; settings: SessionSettings; sent: RouteAdvertisement[] | undefined }>();
   private nodeMissingLogged = false;
+  /** The configuration the sessions were last reconciled with. */
+  private sessionConfig: Config | undefined;
+  /** An allocation done by `allocateAhead`, for `apply` of the same snapshot. */
+  private allocatedAhead: { readonly snapshot: ClusterSnapshot; readonly outcome: AllocationOutcome } | undefined;
+  /** The configuration last logged as `config reloaded`. */
+  private loggedConfig: Config | undefined;
+  /** The per-service lines (a reload that announces 10 000 services logs 30 000 of them). */
+  private readonly logIpAllocated: (fields: LogFields) => void;
+  private readonly logUpdatedAdvertisements: (fields: LogFields) => void;
+  private readonly logServiceAnnounced: (fields: LogFields) => void;
+  private readonly logServiceWithdrawn: (fields: LogFields) => void;
 
   constructor(options: RuntimeOptions) {
     this.options = options;
     this.log = options.logger;
+    this.logIpAllocated = this.log.bind('info', 'ipAllocated', 'IP address assigned by controller');
+    this.logUpdatedAdvertisements = this.log.bind('info', 'updatedAdvertisements', 'making advertisements using BGP');
+    this.logServiceAnnounced = this.log.bind('info', 'serviceAnnounced', 'service has IP, announcing');
+    this.logServiceWithdrawn = this.log.bind('info', 'serviceWithdrawn', 'withdrawing service announcement');
   }
 
   /** The snapshot currently in force, if any was ever good. */
@@ -231,6 +246,49 @@ export class SpeakerRuntime {
   /** Settings of the sessions the runtime keeps, by session key. */
   sessionSettings(): ReadonlyMap<string, SessionSettings> {
     return new Map([...this.sessions].map(([k, v]) => [k, v.settings]));
+  }
+
+  /**
+   * At start (no snapshot applied yet, no session): opens the sessions a good snapshot calls for
+   * before its services are allocated and planned, so that the BGP handshake overlaps that work. The
+   * peers this node selects do not depend on services (peer nodeSelectors and the node's address
+   * only). The sessions get their advertisements from `apply(snapshot)`, which keeps them. Says
+   * whether a session was opened.
+   */
+  openSessions(snapshot: ClusterSnapshot | RejectedSnapshot): boolean {
+    if (!snapshot.ok || this.lastGood !== undefined || this.sessions.size > 0) return false;
+    const node = snapshot.nodes.find((n) => n.metadata.name === this.options.node);
+    if (!node) return false;
+    this.logConfig(snapshot.config);
+    const peersOnly = planAnnouncements({ config: snapshot.config, node, services: [], allocations: new Map(), endpointSlices: [] });
+    this.reconcileSessions(snapshot.config, node, peersOnly, false);
+    return this.sessions.size > 0;
+  }
+
+  /**
+   * Allocates a good snapshot's services ahead of `apply(snapshot)`, which then uses this result
+   * (allocation is a pure function of the snapshot), so that a caller can let I/O run between the two.
+   */
+  allocateAhead(snapshot: ClusterSnapshot | RejectedSnapshot): void {
+    if (!snapshot.ok) return;
+    const outcome = (this.options.allocate ?? allocateFromSnapshot)(snapshot.config, snapshot.services, snapshot.namespaces);
+    this.allocatedAhead = { snapshot, outcome };
+  }
+
+  /** Logs `config reloaded` (and the configuration's warnings) when the configuration changed. */
+  private logConfig(config: Config): void {
+    const configChanged = this.options.configChanged ?? ((a: Config | undefined, b: Config) => !sameJson(a, b));
+    const changed = configChanged(this.loggedConfig, config);
+    this.loggedConfig = config;
+    if (!changed) return;
+    this.log.info('config reloaded', 'config (re)loaded', {
+      peers: config.peers.length,
+      pools: config.pools.length,
+      advertisements: config.advertisements.length,
+    });
+    for (const w of config.warnings) {
+      this.log.warn('configWarning', w.message, { rule: w.rule, object: w.object, path: w.path });
+    }
   }
 
   /**
@@ -256,25 +314,16 @@ export class SpeakerRuntime {
       return { applied: false };
     }
 
-    const previousConfig = this.lastGood?.config;
-    const configChanged = this.options.configChanged ?? ((a: Config | undefined, b: Config) => !sameJson(a, b));
-    if (configChanged(previousConfig, snapshot.config)) {
-      this.log.info('config reloaded', 'config (re)loaded', {
-        peers: snapshot.config.peers.length,
-        pools: snapshot.config.pools.length,
-        advertisements: snapshot.config.advertisements.length,
-      });
-      for (const w of snapshot.config.warnings) {
-        this.log.warn('configWarning', w.message, { rule: w.rule, object: w.object, path: w.path });
-      }
-    }
+    this.logConfig(snapshot.config);
 
     // Allocation: every node computes the same answer from the same snapshot.
-    const outcome = (this.options.allocate ?? allocateFromSnapshot)(snapshot.config, snapshot.services, snapshot.namespaces);
+    const ahead = this.allocatedAhead?.snapshot === snapshot ? this.allocatedAhead.outcome : undefined;
+    this.allocatedAhead = undefined;
+    const outcome = ahead ?? (this.options.allocate ?? allocateFromSnapshot)(snapshot.config, snapshot.services, snapshot.namespaces);
     for (const [service, a] of outcome.allocations) {
       const before = this.allocation?.allocations.get(service);
       if (before && sameJson(before, a)) continue;
-      this.log.info('ipAllocated', 'IP address assigned by controller', { ip: a.ips, pool: a.pool, service });
+      this.logIpAllocated({ ip: a.ips, pool: a.pool, service });
     }
     for (const [service, f] of outcome.failures) {
       const before = this.allocation?.failures.get(service);
@@ -312,7 +361,7 @@ export class SpeakerRuntime {
 
     const diff = diffPlans(this.plan, plan);
 
-    this.reconcileSessions(previousConfig, snapshot.config, node, plan);
+    this.reconcileSessions(snapshot.config, node, plan, true);
 
     // MetalLB's service logs, on change only.
     for (const w of diff.withdrawn) this.logWithdrawn(w.service, w.ips, w.pool, node ? w.reason : 'nodeNotFound');
@@ -330,7 +379,9 @@ export class SpeakerRuntime {
    * deleted (`peer2` becoming `peer1`) keeps its session. Only then are advertisements sent, and only
    * to peers whose set changed.
    */
-  private reconcileSessions(previous: Config | undefined, config: Config, node: Node | undefined, plan: AnnouncementPlan): void {
+  private reconcileSessions(config: Config, node: Node | undefined, plan: AnnouncementPlan, advertise: boolean): void {
+    const previous = this.sessionConfig;
+    this.sessionConfig = config;
     const desired = new Map<string, { plan: PeerPlan; settings: SessionSettings }>();
     if (node) for (const p of plan.peers) desired.set(p.name, { plan: p, settings: sessionSettingsFor(p, node) });
 
@@ -396,6 +447,7 @@ export class SpeakerRuntime {
       sessionOf.set(name, key);
     }
 
+    if (!advertise) return;
     for (const [name, want] of desired) {
       const key = sessionOf.get(name);
       const s = key !== undefined ? this.sessions.get(key) : undefined;
@@ -409,12 +461,12 @@ export class SpeakerRuntime {
 
   private logAnnounced(s: AnnouncedService): void {
     const fields = { ip: ipField(s.ips), pool: s.pool, protocol: 'bgp', service: s.service };
-    this.log.info('updatedAdvertisements', 'making advertisements using BGP', { ...fields, numAds: s.numAds });
-    this.log.info('serviceAnnounced', 'service has IP, announcing', fields);
+    this.logUpdatedAdvertisements({ ...fields, numAds: s.numAds });
+    this.logServiceAnnounced(fields);
   }
 
   private logWithdrawn(service: string, ips: readonly string[], pool: string, reason: WithdrawReason | 'nodeNotFound'): void {
-    this.log.info('serviceWithdrawn', 'withdrawing service announcement', {
+    this.logServiceWithdrawn({
       ip: ipField(ips),
       pool,
       protocol: 'bgp',
