@@ -3,26 +3,12 @@ import assert from 'node:assert/strict';
 import type { Config, PeerConfig } from '../config/types.js';
 import type { Node } from '../model/kubernetes.js';
 import { labTopology } from './topology.js';
+import { configOf, peerConfig } from '../config/test-builders.js';
 
-function peer(over: Partial<PeerConfig>): PeerConfig {
-  return {
-    name: 'peer1',
-    myAsn: 64512,
-    peerAsn: 64512,
-    peerAddress: '127.0.0.1',
-    peerPort: 1179,
-    holdTime: 90,
-    keepaliveTime: 30,
-    nodeSelectors: [],
-    ebgpMultiHop: false,
-    enableGracefulRestart: false,
-    ...over,
-  };
-}
+const peer = (over: Partial<PeerConfig>): PeerConfig => peerConfig({ peerAddress: '127.0.0.1', peerPort: 1179, ...over });
+const cfg = (peers: PeerConfig[]): Config => configOf({ peers });
 
-function cfg(peers: PeerConfig[]): Config {
-  return { peers, pools: [], advertisements: [], bfdProfiles: [], warnings: [] };
-}
+
 
 function node(name: string, addresses: string[], labels: Record<string, string> = {}): Node {
   return { kind: 'Node', metadata: { name, labels }, status: { addresses: addresses.map((address) => ({ type: 'InternalIP', address })) } };

@@ -1,11 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import type { AdvertisementConfig, Config, PeerConfig, PoolConfig } from '../config/types.js';
+import type { Config, PeerConfig, PoolConfig } from '../config/types.js';
 import type { EndpointSlice, Node, Service } from '../model/kubernetes.js';
 import { createLogger } from '../observe/log.js';
 import type { ClusterSnapshot, RouteAdvertisement, SessionSettings, SpeakerPort } from './runtime.js';
 import { SpeakerRuntime } from './runtime.js';
+import { advertisementConfig as adv, peerConfig, poolConfig } from '../config/test-builders.js';
 
 // ---- a fake speaker that records every call ----
 
@@ -32,42 +33,13 @@ class FakeSpeaker implements SpeakerPort {
   }
 }
 
-// ---- hand-written cluster data: the seed scenario ----
+// ---- hand-written cluster data: the seed scenario (the demo's peer on 127.0.0.1:1179) ----
 
-function peer(over: Partial<PeerConfig> = {}): PeerConfig {
-  return {
-    name: 'peer1',
-    myAsn: 64512,
-    peerAsn: 64512,
-    peerAddress: '127.0.0.1',
-    peerPort: 1179,
-    holdTime: 90,
-    keepaliveTime: 30,
-    nodeSelectors: [],
-    ebgpMultiHop: false,
-    enableGracefulRestart: false,
-    ...over,
-  };
-}
+const peer = (over: Partial<PeerConfig> = {}): PeerConfig => peerConfig({ peerAddress: '127.0.0.1', peerPort: 1179, ...over });
+const pool = (name: string, first: string, last: string): PoolConfig => poolConfig(name, [[first, last]], { avoidBuggyIPs: true });
 
-function pool(name: string, first: string, last: string): PoolConfig {
-  return { name, labels: {}, addresses: [{ family: 'ipv4', first, last, cidrs: [] }], autoAssign: true, avoidBuggyIPs: true };
-}
 
-function adv(name: string, pools: string[], over: Partial<AdvertisementConfig> = {}): AdvertisementConfig {
-  return {
-    name,
-    aggregationLength: 32,
-    aggregationLengthV6: 128,
-    communities: [],
-    largeCommunities: [],
-    ipAddressPools: pools,
-    nodeSelectors: [],
-    peers: [],
-    serviceSelectors: [],
-    ...over,
-  };
-}
+
 
 function config(over: Partial<Config> = {}): Config {
   return {
