@@ -4,42 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startChild } from '../../src/demo/children.js';
 import type { ChildHandle } from '../../src/demo/children.js';
 import { LabRouter } from '../../src/demo/lab-router.js';
 import { labTopology } from '../../src/demo/topology.js';
 import { loadSnapshot } from '../../src/sources/manifests/snapshot.js';
-
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const BIN = join(ROOT, 'bin/metallb-ts');
-const SEED = join(ROOT, 'examples/seed');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** The seed's manifests in a temporary folder, with the router on `port`. */
-function seedManifests(port: number): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mlbts-e2e-'));
-  const config = readFileSync(join(SEED, 'config.yaml'), 'utf8').replace('peer-port: 1179', `peer-port: ${port}`);
-  assert.ok(config.includes(`peer-port: ${port}`));
-  writeFileSync(join(dir, 'config.yaml'), config);
-  writeFileSync(join(dir, 'cluster.yaml'), readFileSync(join(SEED, 'cluster.yaml')));
-  return dir;
-}
+import { BIN, SEED, freePort, seedManifests } from './seed-support.js';
 
 async function waitFor(what: string, pred: () => boolean, ms: number): Promise<void> {
   const start = Date.now();
