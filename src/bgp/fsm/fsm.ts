@@ -280,33 +280,27 @@ function stepOpenConfirm(state: FsmState, event: FsmEvent): StepResult {
   const n = conn?.negotiated;
   if (!conn || !n) throw new Error('OpenConfirm without negotiated parameters');
   if (event.type !== 'MessageReceived') return stepSynchronized(state, event, n);
-  switch (event.type) {
-    case 'MessageReceived': {
-      const result = event.result;
-      if (!result.ok) return errorClose(state, notifOf(result.error), result.error.reason);
-      const msg = result.msg;
-      switch (msg.type) {
-        case 'keepalive':
-          // RFC 4271 §8.2.2 OpenConfirm, Event 26: restart the hold timer, go to Established. The
-          // backoff starts over (MetalLB resets it once the session is up).
-          return {
-            state: { ...state, name: 'Established', backoffAttempt: 0, connectRetryCounter: 0 },
-            actions: [...holdTimerActions(n), { type: 'Established', negotiated: n }],
-          };
-        case 'notification':
-          return fallBack(state, { kind: 'notificationReceived', notification: msg });
-        case 'open':
-        case 'update':
-        case 'routeRefresh':
-          // RFC 6608 §3: unexpected message in OpenConfirm, FSM error subcode 2. (An OPEN on a
-          // colliding connection is handled by the session before it reaches this FSM, §6.8.)
-          return errorClose(state, notification(ErrorCode.fsm, FsmSubcode.unexpectedInOpenConfirm), 'BGP_ERR_FSM_UNEXPECTED_IN_OPENCONFIRM');
-        default:
-          return assertNever(msg);
-      }
-    }
+  const result = event.result;
+  if (!result.ok) return errorClose(state, notifOf(result.error), result.error.reason);
+  const msg = result.msg;
+  switch (msg.type) {
+    case 'keepalive':
+      // RFC 4271 §8.2.2 OpenConfirm, Event 26: restart the hold timer, go to Established. The
+      // backoff starts over (MetalLB resets it once the session is up).
+      return {
+        state: { ...state, name: 'Established', backoffAttempt: 0, connectRetryCounter: 0 },
+        actions: [...holdTimerActions(n), { type: 'Established', negotiated: n }],
+      };
+    case 'notification':
+      return fallBack(state, { kind: 'notificationReceived', notification: msg });
+    case 'open':
+    case 'update':
+    case 'routeRefresh':
+      // RFC 6608 §3: unexpected message in OpenConfirm, FSM error subcode 2. (An OPEN on a
+      // colliding connection is handled by the session before it reaches this FSM, §6.8.)
+      return errorClose(state, notification(ErrorCode.fsm, FsmSubcode.unexpectedInOpenConfirm), 'BGP_ERR_FSM_UNEXPECTED_IN_OPENCONFIRM');
     default:
-      return assertNever(event);
+      return assertNever(msg);
   }
 }
 
@@ -315,38 +309,32 @@ function stepEstablished(state: FsmState, event: FsmEvent): StepResult {
   const n = conn?.negotiated;
   if (!conn || !n) throw new Error('Established without negotiated parameters');
   if (event.type !== 'MessageReceived') return stepSynchronized(state, event, n);
-  switch (event.type) {
-    case 'MessageReceived': {
-      const result = event.result;
-      if (!result.ok) return errorClose(state, notifOf(result.error), result.error.reason);
-      const msg = result.msg;
-      // RFC 4271 §8.2.2 Established, Events 26/27 (and RFC 2918 messages): restart the hold timer.
-      const restart = holdTimerActions(n);
-      switch (msg.type) {
-        case 'keepalive':
-          return { state, actions: restart };
-        case 'update':
-          return {
-            state,
-            actions: [...restart, { type: 'UpdateReceived', update: msg, errors: result.errors, withdrawAll: result.withdrawAll }],
-          };
-        case 'routeRefresh': {
-          // RFC 2918 §4: a request for a family we did not negotiate is ignored; RFC 7313 §5:
-          // BoRR/EoRR markers (subtypes 1, 2) from the peer ask for nothing.
-          const wanted = n.families.some((f) => f.afi === msg.afi && f.safi === msg.safi) && msg.subtype === 0;
-          return { state, actions: wanted ? [...restart, { type: 'RouteRefreshRequested', request: msg }] : restart };
-        }
-        case 'notification':
-          return fallBack(state, { kind: 'notificationReceived', notification: msg });
-        case 'open':
-          // RFC 6608 §3: unexpected message in Established, FSM error subcode 3.
-          return errorClose(state, notification(ErrorCode.fsm, FsmSubcode.unexpectedInEstablished), 'BGP_ERR_FSM_UNEXPECTED_IN_ESTABLISHED');
-        default:
-          return assertNever(msg);
-      }
+  const result = event.result;
+  if (!result.ok) return errorClose(state, notifOf(result.error), result.error.reason);
+  const msg = result.msg;
+  // RFC 4271 §8.2.2 Established, Events 26/27 (and RFC 2918 messages): restart the hold timer.
+  const restart = holdTimerActions(n);
+  switch (msg.type) {
+    case 'keepalive':
+      return { state, actions: restart };
+    case 'update':
+      return {
+        state,
+        actions: [...restart, { type: 'UpdateReceived', update: msg, errors: result.errors, withdrawAll: result.withdrawAll }],
+      };
+    case 'routeRefresh': {
+      // RFC 2918 §4: a request for a family we did not negotiate is ignored; RFC 7313 §5:
+      // BoRR/EoRR markers (subtypes 1, 2) from the peer ask for nothing.
+      const wanted = n.families.some((f) => f.afi === msg.afi && f.safi === msg.safi) && msg.subtype === 0;
+      return { state, actions: wanted ? [...restart, { type: 'RouteRefreshRequested', request: msg }] : restart };
     }
+    case 'notification':
+      return fallBack(state, { kind: 'notificationReceived', notification: msg });
+    case 'open':
+      // RFC 6608 §3: unexpected message in Established, FSM error subcode 3.
+      return errorClose(state, notification(ErrorCode.fsm, FsmSubcode.unexpectedInEstablished), 'BGP_ERR_FSM_UNEXPECTED_IN_ESTABLISHED');
     default:
-      return assertNever(event);
+      return assertNever(msg);
   }
 }
 
