@@ -9,16 +9,9 @@ import { buildConfig, resourcesFromManifests } from '../config/index.js';
 import type { ConfigIssue } from '../config/index.js';
 import { isLegacyConfigMap } from '../config/decode.js';
 import { convertLegacyConfigMap, renderCrdsYaml } from '../config/convert.js';
+import { defaultIo, type CommandIo } from './io.js';
 
-export interface CommandIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-}
-
-const defaultIo: CommandIo = {
-  stdout: (t) => process.stdout.write(t),
-  stderr: (t) => process.stderr.write(t),
-};
+export type { CommandIo };
 
 export const CONFIG_USAGE = `usage: metallb-ts config <subcommand> PATH...
 

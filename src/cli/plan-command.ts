@@ -19,16 +19,9 @@ import { clusterObjectsOf } from '../sources/manifests/snapshot.js';
 import { advertisementReport, formatAdvertisementReport } from '../speaker/plan-report.js';
 import type { AdvertisementReport, AdvertisementRow, WithheldRow } from '../speaker/plan-report.js';
 import type { ServiceIps } from '../speaker/planner.js';
+import { defaultIo, type CommandIo } from './io.js';
 
-export interface CommandIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-}
-
-const defaultIo: CommandIo = {
-  stdout: (t) => process.stdout.write(t),
-  stderr: (t) => process.stderr.write(t),
-};
+export type { CommandIo };
 
 export const PLAN_USAGE = `usage: metallb-ts plan --manifests PATH [--manifests PATH...] [--node NAME] [--json] [--lb-class CLASS]
 

@@ -10,6 +10,9 @@ import { loadManifests } from '../sources/manifests/load.js';
 import { isVendor, VENDORS } from '../routerconfig/render.js';
 import type { RenderOptions } from '../routerconfig/render-options.js';
 import { routerConfigFromManifests } from '../routerconfig/from-manifests.js';
+import { defaultIo, type CommandIo } from './io.js';
+
+export type { CommandIo };
 
 export const ROUTER_CONFIG_USAGE = `usage: metallb-ts router-config --vendor VENDOR --manifests PATH [--manifests PATH...]
                                [--router ADDRESS] [--no-ecmp] [--maximum-paths N]
@@ -23,16 +26,6 @@ that peer with it, from the MetalLB configuration and Node objects in the manife
   --no-ecmp             leave out maximum-paths / multipath / merge paths
   --maximum-paths N     ECMP path limit (default: the number of nodes of the router)
 `;
-
-export interface CommandIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-}
-
-const defaultIo: CommandIo = {
-  stdout: (t) => void process.stdout.write(t),
-  stderr: (t) => void process.stderr.write(t),
-};
 
 interface Args {
   vendor?: string;

@@ -4,6 +4,7 @@
  * walkthrough). Pure: the caller passes the current time.
  */
 import type { InstalledRoute } from './lab-rib.js';
+import { formatUpDown as formatUpDownSeconds } from '../observe/status-format.js';
 
 /** One neighbour of the summary. */
 export interface NeighborRow {
@@ -31,19 +32,7 @@ export interface SummaryInput {
  * `never` when the session was never up.
  */
 export function formatUpDown(sinceMs: number | undefined, nowMs: number): string {
-  if (sinceMs === undefined) return 'never';
-  let s = Math.max(0, Math.floor((nowMs - sinceMs) / 1000));
-  const two = (n: number): string => String(n).padStart(2, '0');
-  const day = 86400;
-  if (s < day) return `${two(Math.floor(s / 3600))}:${two(Math.floor((s % 3600) / 60))}:${two(s % 60)}`;
-  if (s < 7 * day) {
-    const d = Math.floor(s / day);
-    s %= day;
-    return `${d}d${two(Math.floor(s / 3600))}h${two(Math.floor((s % 3600) / 60))}m`;
-  }
-  const w = Math.floor(s / (7 * day));
-  s %= 7 * day;
-  return `${w}w${Math.floor(s / day)}d${two(Math.floor((s % day) / 3600))}h`;
+  return sinceMs === undefined ? 'never' : formatUpDownSeconds((nowMs - sinceMs) / 1000);
 }
 
 function pad(text: string, width: number): string {
