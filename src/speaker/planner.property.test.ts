@@ -12,8 +12,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { AdvertisementConfig, Config, PeerConfig } from '../config/types.js';
 import type { EndpointSlice, Node, Service } from '../model/kubernetes.js';
-import type { ServiceIps } from './planner.js';
-import { planAnnouncements } from './planner.js';
+import type { PlanChanges, PlannedAdvertisement, PlanSource, ServiceIps } from './planner.js';
+import { comparePrefixes, NodePlanner, planAnnouncements } from './planner.js';
 import { hasUsableEndpoint, slicesForService } from './endpoints.js';
 
 const NODE_NAMES = ['n1', 'n2', 'n3'] as const;
@@ -183,6 +183,74 @@ test('planner invariants hold on random inputs', () => {
         allocations: new Map([...built.allocations].reverse()),
       });
       assert.deepEqual(shuffled, plan);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+/**
+ * The running speaker's planner is updated service by service (`NodePlanner.update`): after any
+ * sequence of changes its plan equals a plan made from scratch, the per-peer changes it hands out
+ * rebuild exactly each peer's set, and its events track exactly the announced services.
+ */
+test('incremental planning equals planning from scratch, and its changes rebuild every peer', () => {
+  // Few addresses, so that consecutive steps often keep a service's prefix and change its attributes.
+  const stepServiceArb = serviceArb.map((s) => (s.alloc ? { ...s, alloc: { ...s.alloc, host: (s.alloc.host % 3) + 1 } } : s));
+  const stepsArb = fc.array(fc.uniqueArray(stepServiceArb, { selector: (s) => `${s.ns}/${s.name}`, maxLength: 5 }), { minLength: 1, maxLength: 6 });
+  fc.assert(
+    fc.property(inputArb, stepsArb, (input, steps) => {
+      const first = build(input);
+      const services = new Map<string, Service>();
+      const allocations = new Map<string, ServiceIps>();
+      const slices = new Map<string, EndpointSlice[]>();
+      const source: PlanSource = {
+        keys: () => services.keys(),
+        service: (k) => services.get(k),
+        allocation: (k) => allocations.get(k),
+        slices: (k) => slices.get(k) ?? [],
+      };
+      const planner = new NodePlanner(first.node.metadata.name, source);
+      const announced = new Set<string>();
+      const track = (changes: PlanChanges): void => {
+        for (const w of changes.withdrawn) assert.ok(announced.delete(w.service), `${w.service} withdrawn but not announced`);
+        for (const a of changes.announced) {
+          assert.ok(!announced.has(a.service), `${a.service} announced twice`);
+          announced.add(a.service);
+        }
+      };
+      track(planner.reset(first.config, first.node));
+      const mirrors = new Map(first.config.peers.map((p) => [p.name, new Map<string, PlannedAdvertisement>()]));
+      for (const step of [input.services, ...steps]) {
+        const next = build({ ...input, services: step });
+        const keys = new Set([...services.keys()]);
+        services.clear();
+        allocations.clear();
+        slices.clear();
+        for (const svc of next.services) {
+          const key = `${svc.metadata.namespace}/${svc.metadata.name}`;
+          keys.add(key);
+          services.set(key, svc);
+          const a = next.allocations.get(key);
+          if (a) allocations.set(key, a);
+          slices.set(key, slicesForService(svc, next.endpointSlices));
+        }
+        const changes = planner.update(keys);
+        track(changes);
+        for (const [peer, change] of changes.peers) {
+          const mirror = mirrors.get(peer);
+          assert.ok(mirror);
+          for (const p of change.withdraw) assert.ok(mirror.delete(p), `withdrawal of ${p} never sent`);
+          for (const a of change.upsert) mirror.set(a.prefix, a);
+        }
+        const scratch = planAnnouncements({ ...next, node: first.node, config: first.config });
+        assert.deepEqual(planner.plan(), scratch);
+        assert.deepEqual([...announced].sort(), scratch.announcedServices.map((s) => s.service));
+        for (const p of scratch.peers) {
+          const strip = (a: PlannedAdvertisement) => ({ prefix: a.prefix, localPref: a.localPref, c: a.communities, l: a.largeCommunities });
+          const mirror = [...(mirrors.get(p.name)?.values() ?? [])].map(strip).sort((x, y) => comparePrefixes(x.prefix, y.prefix));
+          assert.deepEqual(mirror, p.advertisements.map(strip));
+        }
+      }
     }),
     { numRuns: 300 },
   );

@@ -20,7 +20,7 @@ import { anySelectorMatches, namespacedKeyOf } from '../model/kubernetes.js';
 import type { IpAddress } from '../model/ip.js';
 import { compareIp, formatIp, formatPrefix, parseCidr, parseIp, prefixOf } from '../model/ip.js';
 import { mergeCommunities } from './communities.js';
-import { hasUsableEndpoint, indexSlicesByService, slicesOf } from './endpoints.js';
+import { hasUsableEndpoint, indexSlicesByService } from './endpoints.js';
 
 /** The label that keeps a node out of load balancing (`corev1.LabelNodeExcludeBalancers`). */
 export const EXCLUDE_BALANCERS_LABEL = 'node.kubernetes.io/exclude-from-external-load-balancers';
@@ -244,9 +244,9 @@ export function localPrefsCompatible(a: AdvertisementConfig, b: AdvertisementCon
 
 /** One advertisement a service asks for, before it is split per peer and deduplicated. */
 interface ServiceAd {
-  readonly service: string;
   readonly prefix: string;
-  readonly sortKey: { readonly ip: IpAddress; readonly length: number };
+  readonly ip: IpAddress;
+  readonly length: number;
   readonly localPref: number | undefined;
   readonly communities: readonly string[];
   readonly largeCommunities: readonly string[];
@@ -254,7 +254,7 @@ interface ServiceAd {
   readonly peers: readonly string[];
 }
 
-/** A pool's ranges as numbers and the advertisements that apply to it on this node: once per plan. */
+/** A pool's ranges as numbers and the advertisements that apply to it on this node: once per context. */
 type PoolIndex = ReadonlyMap<string, { readonly pool: PoolConfig; readonly ranges: readonly IpRangeValue[]; readonly nodeAds: readonly AdvertisementConfig[] }>;
 interface IpRangeValue {
   readonly family: IpAddress['family'];
@@ -265,7 +265,7 @@ interface IpRangeValue {
 function indexPools(config: Config, node: Node): PoolIndex {
   const out = new Map<string, { pool: PoolConfig; ranges: IpRangeValue[]; nodeAds: AdvertisementConfig[] }>();
   for (const pool of config.pools) {
-    if (out.has(pool.name)) continue; // the first pool of a name, as pools.find did
+    if (out.has(pool.name)) continue; // the first pool of a name
     const ranges: IpRangeValue[] = [];
     for (const r of pool.addresses) {
       const first = parseIp(r.first);
@@ -281,22 +281,34 @@ function rangesHold(ranges: readonly IpRangeValue[], ip: IpAddress): boolean {
   return ranges.some((r) => r.family === ip.family && r.first <= ip.value && ip.value <= r.last);
 }
 
-type Verdict =
-  | { readonly ok: true; readonly ips: readonly IpAddress[]; readonly pool: PoolConfig; readonly ads: readonly AdvertisementConfig[] }
-  | { readonly ok: false; readonly withheld: WithheldService };
+/** What the planner knows of the node it plans for, and the configuration: fixed between resets. */
+interface PlanContext {
+  readonly config: Config;
+  readonly node: Node;
+  readonly excludeLB: boolean;
+  readonly pools: PoolIndex;
+  /** Peers selecting the node, in configuration order. */
+  readonly peers: readonly { readonly config: PeerConfig; readonly ibgp: boolean }[];
+  readonly unselectedPeers: readonly string[];
+}
+
+/** The planner's answer for one service. */
+type Outcome =
+  | { readonly kind: 'ignored'; readonly reason: IgnoredReason }
+  | { readonly kind: 'withheld'; readonly withheld: WithheldService }
+  | {
+      readonly kind: 'announced';
+      readonly ips: readonly string[];
+      readonly pool: string;
+      readonly ads: readonly ServiceAd[];
+      /** Distinct prefixes of `ads`, sorted. */
+      readonly prefixes: readonly string[];
+    };
 
 /** MetalLB's `SetBalancer` + `ShouldAnnounce` checks, in MetalLB's order. */
-function judge(
-  svc: Service,
-  key: string,
-  alloc: ServiceIps | undefined,
-  input: PlanInput,
-  excludeLB: boolean,
-  slices: readonly EndpointSlice[],
-  pools: PoolIndex,
-): Verdict {
-  const withheld = (reason: WithheldReason, extra: Partial<WithheldService> = {}): Verdict => ({
-    ok: false,
+function judge(svc: Service, key: string, alloc: ServiceIps | undefined, ctx: PlanContext, slices: readonly EndpointSlice[]): Outcome {
+  const withheld = (reason: WithheldReason, extra: Partial<WithheldService> = {}): Outcome => ({
+    kind: 'withheld',
     withheld: { service: key, ips: alloc?.ips ?? [], ...(alloc ? { pool: alloc.pool } : {}), reason, ...extra },
   });
   if (!alloc || alloc.ips.length === 0) return withheld('noIPAllocated');
@@ -306,11 +318,11 @@ function judge(
     if (!ip) return withheld('invalidIP');
     ips.push(ip);
   }
-  const known = pools.get(alloc.pool);
+  const known = ctx.pools.get(alloc.pool);
   if (!known || !ips.every((ip) => rangesHold(known.ranges, ip))) return withheld('ipNotAllowed');
   const { pool, nodeAds: poolAds } = known;
 
-  const { node } = input;
+  const { node } = ctx;
   if (poolAds.length === 0) return withheld('notOwner');
   const ads = poolAds.filter((a) => advertisementSelectsService(a, svc));
   if (ads.length === 0) return withheld('noMatchingAdvertisement');
@@ -324,26 +336,28 @@ function judge(
     }
   }
   if (isNetworkUnavailable(node)) return withheld('nodeNetworkUnavailable');
-  if (excludeLB && isExcludedFromBalancers(node)) return withheld('nodeLabeledExcludeBalancers');
+  if (ctx.excludeLB && isExcludedFromBalancers(node)) return withheld('nodeLabeledExcludeBalancers');
 
   if (svc.spec.externalTrafficPolicy === 'Local' && !hasUsableEndpoint(slices, node.metadata.name)) {
     return withheld('noLocalEndpoints');
   }
   if (!hasUsableEndpoint(slices)) return withheld('noEndpoints');
-  return { ok: true, ips, pool, ads };
+  const serviceAds = serviceAdsOf(ips, ads);
+  const prefixes = [...new Set(serviceAds.map((a) => a.prefix))].sort(comparePrefixes);
+  return { kind: 'announced', ips: ips.map(formatIp), pool: pool.name, ads: serviceAds, prefixes };
 }
 
 /** The advertisements a service asks for: every IP × every advertisement that applies to it. */
-function serviceAds(key: string, ips: readonly IpAddress[], ads: readonly AdvertisementConfig[]): ServiceAd[] {
+function serviceAdsOf(ips: readonly IpAddress[], ads: readonly AdvertisementConfig[]): ServiceAd[] {
   const out: ServiceAd[] = [];
   for (const ip of ips) {
     for (const ad of ads) {
       const length = ip.family === 'ipv4' ? ad.aggregationLength : ad.aggregationLengthV6;
       const prefix = prefixOf(ip, length);
       out.push({
-        service: key,
         prefix: formatPrefix(prefix),
-        sortKey: { ip: { family: prefix.family, value: prefix.value }, length },
+        ip: { family: prefix.family, value: prefix.value },
+        length,
         localPref: ad.localPref,
         communities: ad.communities,
         largeCommunities: ad.largeCommunities,
@@ -363,130 +377,425 @@ export function comparePrefixes(a: string, b: string): number {
   return byIp !== 0 ? byIp : pa.length - pb.length;
 }
 
-/**
- * The advertisements one peer receives: the service ads whose `peers` filter admits it, one per
- * prefix. For a prefix given more than once, communities and large communities are unioned (MetalLB
- * native at HEAD) and the localPref of the first service in key order is kept (services giving one
- * prefix with different localPrefs is a configuration MetalLB resolves by map order, i.e. at random).
- */
-function advertisementsForPeer(peer: PeerConfig, ads: readonly ServiceAd[]): PlannedAdvertisement[] {
-  const ibgp = isIbgp(peer);
-  const byPrefix = new Map<
-    string,
-    { sortKey: ServiceAd['sortKey']; localPref: number | undefined; communities: string[]; large: string[]; services: Set<string> }
-  >();
-  for (const ad of ads) {
-    if (ad.peers.length > 0 && !ad.peers.includes(peer.name)) continue;
-    const existing = byPrefix.get(ad.prefix);
-    if (!existing) {
-      byPrefix.set(ad.prefix, {
-        sortKey: ad.sortKey,
-        localPref: ad.localPref,
-        communities: [...ad.communities],
-        large: [...ad.largeCommunities],
-        services: new Set([ad.service]),
-      });
-      continue;
-    }
-    existing.communities.push(...ad.communities);
-    existing.large.push(...ad.largeCommunities);
-    existing.services.add(ad.service);
-  }
-  const out: PlannedAdvertisement[] = [];
-  const entries = [...byPrefix.entries()].sort(([, x], [, y]) => {
-    const byIp = compareIp(x.sortKey.ip, y.sortKey.ip);
-    return byIp !== 0 ? byIp : x.sortKey.length - y.sortKey.length;
-  });
-  for (const [prefix, e] of entries) {
-    out.push({
-      peer: peer.name,
-      peerAddress: peer.peerAddress,
-      prefix,
-      // RFC 4271 §5.1.5: LOCAL_PREF is only sent to internal peers. MetalLB native sends 0 when unset.
-      ...(ibgp ? { localPref: e.localPref ?? 0 } : {}),
-      communities: mergeCommunities(e.communities),
-      largeCommunities: mergeCommunities(e.large),
-      services: [...e.services].sort(),
-    });
-  }
-  return out;
+/** What the planner reads about services: the pipeline's indexes, or plain lists (`planAnnouncements`). */
+export interface PlanSource {
+  /** Every service key (`namespace/name`), LoadBalancer or not. */
+  keys(): Iterable<string>;
+  service(key: string): Service | undefined;
+  allocation(key: string): ServiceIps | undefined;
+  /** The EndpointSlices of the service `key`. */
+  slices(key: string): readonly EndpointSlice[];
+}
+
+/** Why an announced service stops being announced (`nodeNotFound`: this node has no Node object). */
+export type WithdrawReason = WithheldReason | IgnoredReason | 'serviceDeleted' | 'loadBalancerIPChanged' | 'nodeNotFound';
+
+export interface ServiceWithdrawal {
+  readonly service: string;
+  /** The IPs it was announced with. */
+  readonly ips: readonly string[];
+  readonly pool: string;
+  readonly reason: WithdrawReason;
+}
+
+/** What a peer must be sent after a change: prefixes (re)announced with their attributes, and withdrawn. */
+export interface PeerChange {
+  readonly upsert: readonly PlannedAdvertisement[];
+  readonly withdraw: readonly string[];
 }
 
 /**
- * Plans the announcements of `input.node`: the advertisements of every peer that selects it, the
- * services announced (with the peers that receive them) and the reason every other LoadBalancer
- * service is withheld.
+ * What a planner operation changed. After `reset` the peers and their whole sets may have changed
+ * (`reset: true`, `peers` empty: read `advertisementsOf` for every peer); after `update`, `peers` holds
+ * the change of each peer whose advertisements changed. Service events follow MetalLB's speaker:
+ * `announced` for a service announced now and not before (or again after `loadBalancerIPChanged`),
+ * `updated` when what an announced service sends changed, `withdrawn` with the reason.
+ */
+export interface PlanChanges {
+  readonly reset: boolean;
+  readonly peers: ReadonlyMap<string, PeerChange>;
+  readonly announced: readonly AnnouncedService[];
+  readonly updated: readonly AnnouncedService[];
+  readonly withdrawn: readonly ServiceWithdrawal[];
+}
+
+/** One prefix as one peer receives it, with its place in prefix order. */
+interface PeerRoute {
+  readonly ad: PlannedAdvertisement;
+  readonly ip: IpAddress;
+  readonly length: number;
+}
+
+const byKey = (a: { service: string }, b: { service: string }): number => (a.service < b.service ? -1 : a.service > b.service ? 1 : 0);
+
+function attributesKey(ad: PlannedAdvertisement): string {
+  return `${ad.localPref ?? ''}|${ad.communities.join(',')}|${ad.largeCommunities.join(',')}`;
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The announcement plan of one node, held as state: per service its verdict and advertisements, per
+ * prefix the services giving it, per peer the merged advertisement of each prefix. `reset` replans
+ * everything for a new configuration or Node object; `update(keys)` re-judges those services only
+ * (their object, allocation or endpoints changed) and costs work proportional to them and to the
+ * services sharing their prefixes. `plan()` materializes the whole `AnnouncementPlan` from the same
+ * state, so what is sent and what is shown cannot disagree.
+ */
+export class NodePlanner {
+  readonly #node: string;
+  readonly #source: PlanSource;
+  readonly #options: PlanOptions;
+  #context: PlanContext | undefined;
+  /** The configuration when the node is unknown (for `unselectedPeers`). */
+  #config: Config | undefined;
+  readonly #outcomes = new Map<string, Outcome>();
+  /** Prefix -> keys of the announced services that give it. */
+  readonly #prefixServices = new Map<string, Set<string>>();
+  /** Peer name -> prefix -> what it receives. */
+  readonly #peerRoutes = new Map<string, Map<string, PeerRoute>>();
+  #plan: AnnouncementPlan | undefined;
+
+  /** A planner for the node `node`, reading services from `source`. */
+  constructor(node: string, source: PlanSource, options: PlanOptions = {}) {
+    this.#node = node;
+    this.#source = source;
+    this.#options = options;
+  }
+
+  /** Whether the node's Node object and a configuration are known (else nothing is announced). */
+  get planning(): boolean {
+    return this.#context !== undefined;
+  }
+
+  /**
+   * Replans every service for a new configuration and Node object (`node` undefined: the node has no
+   * Node object, and everything announced is withdrawn with `nodeNotFound`).
+   */
+  reset(config: Config | undefined, node: Node | undefined): PlanChanges {
+    const before = new Map<string, { outcome: Outcome; signature: string | undefined }>();
+    for (const [key, outcome] of this.#outcomes) before.set(key, { outcome, signature: this.#signature(key, outcome) });
+    this.#config = config;
+    this.#context = config && node ? this.#contextOf(config, node) : undefined;
+    this.#outcomes.clear();
+    this.#prefixServices.clear();
+    this.#peerRoutes.clear();
+    this.#plan = undefined;
+    const ctx = this.#context;
+    if (ctx) {
+      for (const p of ctx.peers) this.#peerRoutes.set(p.config.name, new Map());
+      for (const key of this.#source.keys()) this.#setOutcome(key, this.#judgeKey(ctx, key));
+      for (const prefix of this.#prefixServices.keys()) {
+        for (const p of ctx.peers) {
+          const route = this.#merge(p.config, p.ibgp, prefix);
+          if (route) this.#peerRoutes.get(p.config.name)?.set(prefix, route);
+        }
+      }
+    }
+    const events = this.#events(before, ctx ? undefined : 'nodeNotFound');
+    return { reset: true, peers: new Map(), ...events };
+  }
+
+  /** Re-judges the services `keys` (added, changed, removed, re-allocated, or their endpoints changed). */
+  update(keys: Iterable<string>): PlanChanges {
+    const ctx = this.#context;
+    const empty = { reset: false, peers: new Map<string, PeerChange>(), announced: [], updated: [], withdrawn: [] };
+    if (!ctx) return empty;
+    const next = new Map<string, Outcome | undefined>();
+    for (const key of keys) next.set(key, this.#judgeKey(ctx, key));
+    if (next.size === 0) return empty;
+
+    // Prefixes whose merged advertisement may change, and the services whose signature may change.
+    const prefixes = new Set<string>();
+    for (const [key, outcome] of next) {
+      const old = this.#outcomes.get(key);
+      if (old?.kind === 'announced') for (const p of old.prefixes) prefixes.add(p);
+      if (outcome?.kind === 'announced') for (const p of outcome.prefixes) prefixes.add(p);
+    }
+    const before = new Map<string, { outcome: Outcome; signature: string | undefined }>();
+    const remember = (key: string): void => {
+      const outcome = this.#outcomes.get(key);
+      if (outcome && !before.has(key)) before.set(key, { outcome, signature: this.#signature(key, outcome) });
+    };
+    for (const key of next.keys()) remember(key);
+    for (const p of prefixes) for (const key of this.#prefixServices.get(p) ?? []) remember(key);
+
+    for (const [key, outcome] of next) this.#setOutcome(key, outcome);
+    this.#plan = undefined;
+
+    const peers = new Map<string, PeerChange>();
+    for (const p of ctx.peers) {
+      const routes = this.#peerRoutes.get(p.config.name);
+      if (!routes) continue;
+      const upsert: PlannedAdvertisement[] = [];
+      const withdraw: string[] = [];
+      for (const prefix of prefixes) {
+        const was = routes.get(prefix);
+        const now = this.#merge(p.config, p.ibgp, prefix);
+        if (!now) {
+          if (was) {
+            routes.delete(prefix);
+            withdraw.push(prefix);
+          }
+          continue;
+        }
+        routes.set(prefix, now);
+        if (!was || attributesKey(was.ad) !== attributesKey(now.ad)) upsert.push(now.ad);
+      }
+      if (upsert.length > 0 || withdraw.length > 0) peers.set(p.config.name, { upsert, withdraw });
+    }
+    // Services sharing a changed prefix are compared too: their merged attributes may have changed.
+    for (const p of prefixes) for (const key of this.#prefixServices.get(p) ?? []) if (!next.has(key)) next.set(key, this.#outcomes.get(key));
+    return { reset: false, peers, ...this.#events(before, undefined, next.keys()) };
+  }
+
+  /** Everything `peer` should receive now, in prefix order. */
+  advertisementsOf(peer: string): PlannedAdvertisement[] {
+    const routes = [...(this.#peerRoutes.get(peer)?.values() ?? [])];
+    routes.sort(compareRoutes);
+    return routes.map((r) => r.ad);
+  }
+
+  /** The number of prefixes `peer` should receive now. */
+  advertisementCount(peer: string): number {
+    return this.#peerRoutes.get(peer)?.size ?? 0;
+  }
+
+  /** The whole plan, made from the current state (cached until the next change). */
+  plan(): AnnouncementPlan {
+    if (this.#plan) return this.#plan;
+    const ctx = this.#context;
+    if (!ctx) {
+      this.#plan = {
+        node: this.#node,
+        peers: [],
+        unselectedPeers: (this.#config?.peers ?? []).map((p) => p.name),
+        announcedServices: [],
+        withheld: [],
+        withoutPeers: [],
+        ignored: [],
+      };
+      return this.#plan;
+    }
+    const peers: PeerPlan[] = ctx.peers.map((p) => ({
+      name: p.config.name,
+      address: p.config.peerAddress,
+      ibgp: p.ibgp,
+      config: p.config,
+      advertisements: this.advertisementsOf(p.config.name),
+    }));
+    const announcedServices: AnnouncedService[] = [];
+    const withheld: WithheldService[] = [];
+    const ignored: IgnoredService[] = [];
+    const keys = [...this.#outcomes.keys()].sort();
+    for (const key of keys) {
+      const o = this.#outcomes.get(key);
+      if (!o) continue;
+      if (o.kind === 'ignored') ignored.push({ service: key, reason: o.reason });
+      else if (o.kind === 'withheld') withheld.push(o.withheld);
+      else announcedServices.push(this.#announced(ctx, key, o));
+    }
+    this.#plan = {
+      node: ctx.node.metadata.name,
+      peers,
+      unselectedPeers: ctx.unselectedPeers,
+      announcedServices,
+      withheld,
+      withoutPeers: announcedServices.filter((s) => s.peers.length === 0).map((s) => s.service),
+      ignored,
+    };
+    return this.#plan;
+  }
+
+  #contextOf(config: Config, node: Node): PlanContext {
+    const peers: { config: PeerConfig; ibgp: boolean }[] = [];
+    const unselectedPeers: string[] = [];
+    for (const peer of config.peers) {
+      if (peerSelectsNode(peer, node)) peers.push({ config: peer, ibgp: isIbgp(peer) });
+      else unselectedPeers.push(peer.name);
+    }
+    return { config, node, excludeLB: this.#options.ignoreExcludeLB !== true, pools: indexPools(config, node), peers, unselectedPeers };
+  }
+
+  #judgeKey(ctx: PlanContext, key: string): Outcome | undefined {
+    const svc = this.#source.service(key);
+    if (!svc) return undefined;
+    const ignore = ignoredReason(svc, this.#options);
+    if (ignore) return { kind: 'ignored', reason: ignore };
+    return judge(svc, key, this.#source.allocation(key), ctx, this.#source.slices(key));
+  }
+
+  #setOutcome(key: string, outcome: Outcome | undefined): void {
+    const old = this.#outcomes.get(key);
+    if (old?.kind === 'announced') {
+      for (const p of old.prefixes) {
+        const set = this.#prefixServices.get(p);
+        set?.delete(key);
+        if (set?.size === 0) this.#prefixServices.delete(p);
+      }
+    }
+    if (!outcome) {
+      this.#outcomes.delete(key);
+      return;
+    }
+    this.#outcomes.set(key, outcome);
+    if (outcome.kind !== 'announced') return;
+    for (const p of outcome.prefixes) {
+      const set = this.#prefixServices.get(p);
+      if (set) set.add(key);
+      else this.#prefixServices.set(p, new Set([key]));
+    }
+  }
+
+  /**
+   * What `peer` receives for `prefix`: the advertisements of the services giving it whose `peers`
+   * filter admits the peer, merged. Communities and large communities are unioned (MetalLB native at
+   * HEAD) and the localPref of the first service in key order is kept (services giving one prefix
+   * with different localPrefs is a configuration MetalLB resolves by map order, i.e. at random).
+   */
+  #merge(peer: PeerConfig, ibgp: boolean, prefix: string): PeerRoute | undefined {
+    const set = this.#prefixServices.get(prefix);
+    if (!set) return undefined;
+    const keys = set.size === 1 ? set : [...set].sort();
+    let first: ServiceAd | undefined;
+    const communities: string[] = [];
+    const large: string[] = [];
+    const services: string[] = [];
+    for (const key of keys) {
+      const o = this.#outcomes.get(key);
+      if (o?.kind !== 'announced') continue;
+      let given = false;
+      for (const ad of o.ads) {
+        if (ad.prefix !== prefix) continue;
+        if (ad.peers.length > 0 && !ad.peers.includes(peer.name)) continue;
+        first ??= ad;
+        given = true;
+        for (const c of ad.communities) communities.push(c);
+        for (const c of ad.largeCommunities) large.push(c);
+      }
+      if (given) services.push(key);
+    }
+    if (!first) return undefined;
+    return {
+      ip: first.ip,
+      length: first.length,
+      ad: {
+        peer: peer.name,
+        peerAddress: peer.peerAddress,
+        prefix,
+        // RFC 4271 §5.1.5: LOCAL_PREF is only sent to internal peers. MetalLB native sends 0 when unset.
+        ...(ibgp ? { localPref: first.localPref ?? 0 } : {}),
+        communities: mergeCommunities(communities),
+        largeCommunities: mergeCommunities(large),
+        services,
+      },
+    };
+  }
+
+  /** The peers (in configuration order) that receive at least one prefix of the announced service `key`. */
+  #receivingPeers(ctx: PlanContext, key: string, o: Outcome & { kind: 'announced' }): PeerRef[] {
+    const out: PeerRef[] = [];
+    for (const p of ctx.peers) {
+      const routes = this.#peerRoutes.get(p.config.name);
+      if (o.prefixes.some((prefix) => routes?.get(prefix)?.ad.services.includes(key) === true)) {
+        out.push({ name: p.config.name, address: p.config.peerAddress });
+      }
+    }
+    return out;
+  }
+
+  #announced(ctx: PlanContext, key: string, o: Outcome & { kind: 'announced' }): AnnouncedService {
+    return { service: key, ip: o.ips[0] ?? '', ips: o.ips, pool: o.pool, numAds: o.ads.length, prefixes: o.prefixes, peers: this.#receivingPeers(ctx, key, o) };
+  }
+
+  /** What an announced service sends, peer by peer: changes of it are `updated` events. */
+  #signature(key: string, o: Outcome): string | undefined {
+    const ctx = this.#context;
+    if (o.kind !== 'announced' || !ctx) return undefined;
+    let text = `${o.ips.join(',')};${o.pool};${o.ads.length};${o.prefixes.join(',')}`;
+    for (const p of ctx.peers) {
+      const routes = this.#peerRoutes.get(p.config.name);
+      for (const prefix of o.prefixes) {
+        const route = routes?.get(prefix);
+        if (route?.ad.services.includes(key)) text += `;${p.config.name}|${prefix}|${attributesKey(route.ad)}`;
+      }
+    }
+    return text;
+  }
+
+  /** Service events from the state before (of the services in `before`, and `keys`) to now. */
+  #events(
+    before: ReadonlyMap<string, { readonly outcome: Outcome; readonly signature: string | undefined }>,
+    absentReason: WithdrawReason | undefined,
+    keys: Iterable<string> = [...before.keys(), ...this.#outcomes.keys()],
+  ): Pick<PlanChanges, 'announced' | 'updated' | 'withdrawn'> {
+    const ctx = this.#context;
+    const announced: AnnouncedService[] = [];
+    const updated: AnnouncedService[] = [];
+    const withdrawn: ServiceWithdrawal[] = [];
+    const seen = new Set<string>();
+    for (const key of keys) {
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const was = before.get(key);
+      const now = this.#outcomes.get(key);
+      const wasAnnounced = was?.outcome.kind === 'announced' ? was.outcome : undefined;
+      if (now?.kind === 'announced' && ctx) {
+        if (!wasAnnounced) announced.push(this.#announced(ctx, key, now));
+        else if (!sameIpSet(wasAnnounced.ips, now.ips)) {
+          withdrawn.push({ service: key, ips: wasAnnounced.ips, pool: wasAnnounced.pool, reason: 'loadBalancerIPChanged' });
+          announced.push(this.#announced(ctx, key, now));
+        } else if (was?.signature !== this.#signature(key, now)) updated.push(this.#announced(ctx, key, now));
+        continue;
+      }
+      if (!wasAnnounced) continue;
+      const reason: WithdrawReason =
+        absentReason ?? (now?.kind === 'withheld' ? now.withheld.reason : now?.kind === 'ignored' ? now.reason : 'serviceDeleted');
+      withdrawn.push({ service: key, ips: wasAnnounced.ips, pool: wasAnnounced.pool, reason });
+    }
+    return { announced: announced.sort(byKey), updated: updated.sort(byKey), withdrawn: withdrawn.sort(byKey) };
+  }
+}
+
+function sameIpSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((ip) => b.includes(ip));
+}
+
+function compareRoutes(x: PeerRoute, y: PeerRoute): number {
+  const byIp = compareIp(x.ip, y.ip);
+  return byIp !== 0 ? byIp : x.length - y.length;
+}
+
+/** A `PlanSource` over plain lists (the last of two services with one key wins). */
+export function planSourceOf(
+  services: readonly Service[],
+  allocations: Allocations,
+  endpointSlices: readonly EndpointSlice[],
+): PlanSource {
+  const byKey = new Map<string, Service>();
+  for (const svc of services) byKey.set(namespacedKeyOf(svc.metadata), svc);
+  const slices = indexSlicesByService(endpointSlices);
+  return {
+    keys: () => byKey.keys(),
+    service: (key) => byKey.get(key),
+    allocation: (key) => allocationOf(allocations, key),
+    slices: (key) => slices.get(key) ?? [],
+  };
+}
+
+/**
+ * Plans the announcements of `input.node` from plain lists: the advertisements of every peer that
+ * selects it, the services announced (with the peers that receive them) and the reason every other
+ * LoadBalancer service is withheld. The same `NodePlanner` the running speaker keeps.
  */
 export function planAnnouncements(input: PlanInput): AnnouncementPlan {
-  const options = input.options ?? {};
-  const excludeLB = options.ignoreExcludeLB !== true;
-  const announcedAds: ServiceAd[] = [];
-  const announcedBase: { key: string; ips: readonly IpAddress[]; pool: string; numAds: number; prefixes: string[] }[] = [];
-  const withheld: WithheldService[] = [];
-  const ignored: IgnoredService[] = [];
-
-  // Keys computed once per service, not once per comparison.
-  const services = input.services.map((svc) => ({ svc, key: namespacedKeyOf(svc.metadata) }));
-  services.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const sliceIndex = indexSlicesByService(input.endpointSlices);
-  const pools = indexPools(input.config, input.node);
-  for (const { svc, key } of services) {
-    const ignore = ignoredReason(svc, options);
-    if (ignore) {
-      ignored.push({ service: key, reason: ignore });
-      continue;
-    }
-    const verdict = judge(svc, key, allocationOf(input.allocations, key), input, excludeLB, slicesOf(sliceIndex, svc), pools);
-    if (!verdict.ok) {
-      withheld.push(verdict.withheld);
-      continue;
-    }
-    const ads = serviceAds(key, verdict.ips, verdict.ads);
-    announcedAds.push(...ads);
-    announcedBase.push({
-      key,
-      ips: verdict.ips,
-      pool: verdict.pool.name,
-      numAds: ads.length,
-      prefixes: [...new Set(ads.map((a) => a.prefix))].sort(comparePrefixes),
-    });
-  }
-
-  const peers: PeerPlan[] = [];
-  const unselectedPeers: string[] = [];
-  for (const peer of input.config.peers) {
-    if (!peerSelectsNode(peer, input.node)) {
-      unselectedPeers.push(peer.name);
-      continue;
-    }
-    peers.push({
-      name: peer.name,
-      address: peer.peerAddress,
-      ibgp: isIbgp(peer),
-      config: peer,
-      advertisements: advertisementsForPeer(peer, announcedAds),
-    });
-  }
-
-  // Which services each peer receives, as sets: one pass over the advertisements, not one per service.
-  const servicesOfPeer = peers.map((p) => new Set(p.advertisements.flatMap((a) => a.services)));
-  const announcedServices: AnnouncedService[] = announcedBase.map((s) => {
-    const ips = s.ips.map(formatIp);
-    const receiving = peers
-      .filter((_p, i) => servicesOfPeer[i]?.has(s.key) === true)
-      .map((p) => ({ name: p.name, address: p.address }));
-    return { service: s.key, ip: ips[0] ?? '', ips, pool: s.pool, numAds: s.numAds, prefixes: s.prefixes, peers: receiving };
-  });
-
-  return {
-    node: input.node.metadata.name,
-    peers,
-    unselectedPeers,
-    announcedServices,
-    withheld,
-    withoutPeers: announcedServices.filter((s) => s.peers.length === 0).map((s) => s.service),
-    ignored,
-  };
+  const planner = new NodePlanner(input.node.metadata.name, planSourceOf(input.services, input.allocations, input.endpointSlices), input.options ?? {});
+  planner.reset(input.config, input.node);
+  return planner.plan();
 }
 
 /** Every advertisement of a plan, peer by peer (the shape `plan --json` prints). */
