@@ -432,12 +432,6 @@ function attributesKey(ad: PlannedAdvertisement): string {
   return `${ad.localPref ?? ''}|${ad.communities.join(',')}|${ad.largeCommunities.join(',')}`;
 }
 
-function sameStrings(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /**
  * The announcement plan of one node, held as state: per service its verdict and advertisements, per
  * prefix the services giving it, per peer the merged advertisement of each prefix. `reset` replans
