@@ -1,0 +1,312 @@
+/**
+ * Fast reading of manifest text (pure): YAML (multi-document) or JSON, one object at a time.
+ *
+ * A multi-document YAML file is split at its document markers (`---` at column 0, which YAML 1.2
+ * §9.1.4 forbids inside any scalar, so the split is exact) and each document is parsed with js-yaml on
+ * its own, then handed to the caller, which validates and slims it before the next one is parsed: the
+ * raw objects of the whole file never exist at once. A file with directives (`%YAML`, `%TAG`) or
+ * document end markers (`...`) is parsed whole instead. JSON (what `kubectl get -o json` prints)
+ * takes `JSON.parse`. A `kind: List` document is expanded into its items.
+ *
+ * Line numbers cost nothing until asked: every object keeps its document's text and first line, and
+ * `lineOf(path)` re-parses just that document with the `yaml` package (which keeps positions) on
+ * first use. Never throws on any text.
+ */
+import { CORE_SCHEMA, YAMLException, load, loadAll } from 'js-yaml';
+import { LineCounter, parseAllDocuments, parseDocument } from 'yaml';
+import type { Document } from 'yaml';
+import { blockLineIn, lineIn } from '../../config/yaml-lines.js';
+import type { ObjectPath } from '../../config/yaml-lines.js';
+
+/** A problem reading a manifest file: YAML/JSON syntax, a document that is not an object, an unreadable file. */
+export interface ReadError {
+  readonly file: string;
+  /** 1-based; 0 when the problem has no line (an unreadable file). */
+  readonly line: number;
+  /** 1-based. */
+  readonly column?: number;
+  /** `yamlSyntax`, `notAnObject`, `listItemNotAnObject`, `readFailed`. */
+  readonly code: string;
+  /** What is wrong, without the file name or position (they are fields). */
+  readonly message: string;
+}
+
+/** One document of a file: its text and where it starts. */
+export interface DocumentSource {
+  readonly file: string;
+  /** 0-based index of the document in the file. */
+  readonly index: number;
+  /** 1-based line of the first line of `text` in the file. */
+  readonly firstLine: number;
+  readonly text: string;
+}
+
+/** One object read from a file, with lazy line lookups. */
+export interface ReadObject {
+  readonly object: Record<string, unknown>;
+  readonly document: DocumentSource;
+  /** 0-based index in `items` when the object came from a `kind: List`. */
+  readonly item?: number;
+  /** 1-based line where the object starts (computed on first access for List items). */
+  readonly line: number;
+  /** The line of the value at `path` (or of its nearest ancestor that exists). */
+  readonly lineOf: (path: ObjectPath) => number | undefined;
+  /** The first content line of a literal block scalar at `path`, if it is one. */
+  readonly blockLineOf: (path: ObjectPath) => number | undefined;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Whether position `i` (at the start of a line) holds a document marker `---` (YAML 1.2 §9.1.4). */
+function isDocumentStart(text: string, i: number): boolean {
+  if (text.charCodeAt(i) !== 45 || text.charCodeAt(i + 1) !== 45 || text.charCodeAt(i + 2) !== 45) return false;
+  const c = text.charCodeAt(i + 3);
+  return Number.isNaN(c) || c === 32 || c === 9 || c === 10 || c === 13;
+}
+
+/** Whether the file can be split at its `---` lines: no directives and no `...` end markers. */
+function splittable(text: string): boolean {
+  if (text.startsWith('%') || text.includes('\n%')) return false;
+  for (let i = text.indexOf('\n...'); i !== -1; i = text.indexOf('\n...', i + 1)) {
+    const c = text.charCodeAt(i + 4);
+    if (Number.isNaN(c) || c === 32 || c === 9 || c === 10 || c === 13) return false;
+  }
+  return !text.startsWith('...');
+}
+
+/**
+ * Calls `each` with the bounds of every document of `text`, split at `---` lines; the text of each
+ * includes its own marker line. Lines are counted as the text is walked.
+ */
+export function forEachDocumentRange(text: string, each: (start: number, end: number, firstLine: number) => void): void {
+  let start = 0;
+  let line = 1;
+  let pos = 0;
+  for (;;) {
+    let next = text.indexOf('\n---', pos);
+    while (next !== -1 && !isDocumentStart(text, next + 1)) next = text.indexOf('\n---', next + 1);
+    const end = next === -1 ? text.length : next + 1;
+    if (end > start) each(start, end, line);
+    if (next === -1) return;
+    // Count the lines of the document just passed.
+    for (let i = text.indexOf('\n', start); i !== -1 && i < end; i = text.indexOf('\n', i + 1)) line++;
+    start = end;
+    pos = end;
+  }
+}
+
+/** The message of a parse error, without the position and snippet js-yaml appends. */
+function reasonOf(err: unknown): string {
+  if (err instanceof YAMLException) return err.reason || 'invalid YAML';
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** 1-based line and column of a js-yaml error inside a document starting at `firstLine`. */
+function positionOf(err: unknown, firstLine: number): { line: number; column?: number } {
+  if (err instanceof YAMLException && err.mark !== undefined && err.mark !== null) {
+    return { line: firstLine + err.mark.line, column: err.mark.column + 1 };
+  }
+  return { line: firstLine };
+}
+
+const LOAD_OPTIONS = { schema: CORE_SCHEMA } as const;
+
+/** Line lookups of one document. */
+interface Lines {
+  lineOf(path: ObjectPath): number | undefined;
+  blockLineOf(path: ObjectPath): number | undefined;
+}
+
+/** Looks `lookup` up in a positional parse made on first need and kept; `undefined` on any failure. */
+function lazyLines(parse: () => { contents: unknown; counter: LineCounter; offset: number } | undefined): Lines {
+  let parsed: { contents: unknown; counter: LineCounter; offset: number } | null | undefined;
+  const get = (): { contents: unknown; counter: LineCounter; offset: number } | null => {
+    if (parsed === undefined) {
+      try {
+        parsed = parse() ?? null;
+      } catch {
+        parsed = null;
+      }
+    }
+    return parsed;
+  };
+  const at = (find: typeof lineIn, path: ObjectPath): number | undefined => {
+    const p = get();
+    if (p === null) return undefined;
+    try {
+      const l = find(p.contents, path, p.counter);
+      return l === undefined ? undefined : l + p.offset;
+    } catch {
+      return undefined;
+    }
+  };
+  return { lineOf: (path) => at(lineIn, path), blockLineOf: (path) => at(blockLineIn, path) };
+}
+
+/** Lines of one split document: its text re-parsed with `yaml`, lines shifted to the file's. */
+function documentLines(source: DocumentSource): Lines {
+  return lazyLines(() => {
+    const counter = new LineCounter();
+    const doc = parseDocument(source.text, { lineCounter: counter, uniqueKeys: false });
+    return { contents: doc.contents, counter, offset: source.firstLine - 1 };
+  });
+}
+
+/** The line where a document's content starts: its first line that is not blank, a comment or `---`. */
+function contentLine(source: DocumentSource): number {
+  const text = source.text;
+  let line = source.firstLine;
+  let i = 0;
+  while (i < text.length) {
+    const nl = text.indexOf('\n', i);
+    const end = nl === -1 ? text.length : nl;
+    let j = i;
+    while (j < end && (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9 || text.charCodeAt(j) === 13)) j++;
+    const blank = j === end || text.charCodeAt(j) === 35; // '#'
+    if (!blank) {
+      if (!(j === i && isDocumentStart(text, i))) return line;
+      // `--- value` on the marker line: the content starts there.
+      const rest = text.slice(i + 3, end).trim();
+      if (rest !== '' && !rest.startsWith('#')) return line;
+    }
+    if (nl === -1) break;
+    i = nl + 1;
+    line++;
+  }
+  return source.firstLine;
+}
+
+/** Callbacks of `readManifestText`. */
+export interface ReadSink {
+  object(o: ReadObject): void;
+  error(e: ReadError): void;
+  /** Called once per document before its objects, with its text (e.g. to skip re-parsing it). Return false to skip it. */
+  document?(source: DocumentSource, start: number, end: number): boolean;
+}
+
+function emitValue(value: unknown, source: DocumentSource, lines: Lines, startLine: () => number, sink: ReadSink): void {
+  if (value === null || value === undefined) return; // an empty document
+  if (!isPlainObject(value)) {
+    sink.error({ file: source.file, line: startLine(), code: 'notAnObject', message: 'document is not an object (a mapping with apiVersion and kind)' });
+    return;
+  }
+  const items = value['items'];
+  if (value['kind'] === 'List' && Array.isArray(items)) {
+    for (let i = 0; i < items.length; i++) {
+      const item: unknown = items[i];
+      const base = ['items', i] as const;
+      const lineOfItem = (): number => lines.lineOf(base) ?? startLine();
+      if (!isPlainObject(item)) {
+        sink.error({ file: source.file, line: lineOfItem(), code: 'listItemNotAnObject', message: `List item ${i} is not an object` });
+        continue;
+      }
+      items[i] = undefined; // the item is handed over; the List does not keep it alive
+      sink.object({
+        object: item,
+        document: source,
+        item: i,
+        get line(): number {
+          return lineOfItem();
+        },
+        lineOf: (path) => lines.lineOf([...base, ...path]),
+        blockLineOf: (path) => lines.blockLineOf([...base, ...path]),
+      });
+    }
+    return;
+  }
+  let line: number | undefined;
+  sink.object({
+    object: value,
+    document: source,
+    get line(): number {
+      return (line ??= startLine());
+    },
+    lineOf: (path) => lines.lineOf(path),
+    blockLineOf: (path) => lines.blockLineOf(path),
+  });
+}
+
+/** Whether the text is JSON (starts with `{` or `[` after whitespace). */
+function looksLikeJson(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 0xfeff) continue;
+    return c === 123 || c === 91;
+  }
+  return false;
+}
+
+/**
+ * Reads the text of one manifest file and hands every object and every error to `sink`, in file
+ * order. `file` names the file in errors and origins. Never throws (a sink that throws is not caught).
+ */
+export function readManifestText(text: string, file: string, sink: ReadSink): void {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (looksLikeJson(text)) {
+    let value: unknown;
+    let parsed = false;
+    try {
+      value = JSON.parse(text);
+      parsed = true;
+    } catch {
+      // Not strict JSON: YAML is a superset of JSON and reports the error with a position.
+    }
+    if (parsed) {
+      const source: DocumentSource = { file, index: 0, firstLine: 1, text };
+      if (sink.document?.(source, 0, text.length) === false) return;
+      emitValue(value, source, documentLines(source), () => contentLine(source), sink);
+      return;
+    }
+  }
+  if (!splittable(text)) {
+    readWhole(text, file, sink);
+    return;
+  }
+  let index = 0;
+  forEachDocumentRange(text, (start, end, firstLine) => {
+    const source: DocumentSource = { file, index: index++, firstLine, text: text.slice(start, end) };
+    if (sink.document?.(source, start, end) === false) return;
+    let value: unknown;
+    try {
+      value = load(source.text, LOAD_OPTIONS);
+    } catch (err) {
+      sink.error({ file, ...positionOf(err, firstLine), code: 'yamlSyntax', message: reasonOf(err) });
+      return;
+    }
+    emitValue(value, source, documentLines(source), () => contentLine(source), sink);
+  });
+}
+
+/** A file that cannot be split: parsed whole; its documents share one positional parse for lines. */
+function readWhole(text: string, file: string, sink: ReadSink): void {
+  let docs: unknown[];
+  try {
+    docs = loadAll(text, null, LOAD_OPTIONS);
+  } catch (err) {
+    sink.error({ file, ...positionOf(err, 1), code: 'yamlSyntax', message: reasonOf(err) });
+    return;
+  }
+  // Lines: every document is looked up in one positional parse of the whole file, by its index.
+  const whole: DocumentSource = { file, index: 0, firstLine: 1, text };
+  if (sink.document?.(whole, 0, text.length) === false) return;
+  let all: { docs: Document.Parsed[]; counter: LineCounter } | undefined;
+  const positional = (): { docs: Document.Parsed[]; counter: LineCounter } => {
+    if (all === undefined) {
+      const counter = new LineCounter();
+      const parsed = parseAllDocuments(text, { lineCounter: counter, uniqueKeys: false });
+      all = { docs: Array.isArray(parsed) ? (parsed as Document.Parsed[]) : [], counter };
+    }
+    return all;
+  };
+  for (let index = 0; index < docs.length; index++) {
+    const source: DocumentSource = { file, index, firstLine: 1, text };
+    const lines = lazyLines(() => {
+      const p = positional();
+      const doc = p.docs[index];
+      return doc ? { contents: doc.contents, counter: p.counter, offset: 0 } : undefined;
+    });
+    emitValue(docs[index], source, lines, () => lines.lineOf([]) ?? 1, sink);
+  }
+}
