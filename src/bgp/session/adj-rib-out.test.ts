@@ -10,8 +10,6 @@ import { decodeMessage, encodeMessage, encodeUpdateFromPartsInto } from '../wire
 import { BufferWriter } from '../wire/buffer-writer.js';
 import {
   emptyAdjRibOut,
-  parseCommunity,
-  parseLargeCommunity,
   prepareAdvertisements,
   routeRefreshReply,
   setAdvertisements,
@@ -503,7 +501,7 @@ test('the route-refresh reply reflects the latest desired set, changed routes in
 });
 
 // ---------------------------------------------------------------------------------------------------
-// Contract checks and community text
+// Contract checks
 
 test('programmer errors throw: missing next hop, bad prefix, out-of-range attribute', () => {
   assert.throws(() => emptyAdjRibOut({ ...EBGP, ipv4NextHop: 'fd00::1' }), RangeError);
@@ -514,14 +512,6 @@ test('programmer errors throw: missing next hop, bad prefix, out-of-range attrib
   assert.throws(() => setAdvertisements(rib, [ad(v4('10.0.0.256'))]), RangeError);
   assert.throws(() => setAdvertisements(rib, [ad(v4('10.0.0.1'), { med: -1 })]), RangeError);
   assert.throws(() => setAdvertisements(rib, [ad(v4('10.0.0.1'), { communities: [2 ** 32] })]), RangeError);
-});
-
-test('community text: a:b and a:b:c', () => {
-  assert.equal(parseCommunity('65535:65281'), 0xffffff01);
-  assert.equal(parseCommunity('0:0'), 0);
-  for (const bad of ['65536:1', '1:65536', '1', '1:2:3', '01:2', 'a:b', '']) assert.equal(parseCommunity(bad), undefined, bad);
-  assert.deepEqual(parseLargeCommunity('4294967295:0:7'), { globalAdmin: 4294967295, localData1: 0, localData2: 7 });
-  for (const bad of ['4294967296:0:0', '1:2', '1:2:3:4', '1:02:3']) assert.equal(parseLargeCommunity(bad), undefined, bad);
 });
 
 // ---------------------------------------------------------------------------------------------------
