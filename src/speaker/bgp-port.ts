@@ -8,7 +8,7 @@ import type { PeerSettings } from '../bgp/session/settings.js';
 import type { Advertisement } from '../bgp/session/adj-rib-out.js';
 import type { LargeCommunity, Prefix } from '../bgp/wire/types.js';
 import { parseCommunityText } from '../bgp/wire/community-text.js';
-import { parseCidr, formatIpValue } from '../model/ip.js';
+import { parseCidr, parseIp, formatIpValue } from '../model/ip.js';
 import type { Logger } from '../observe/log.js';
 import type { RouteAdvertisement, SessionSettings, SpeakerPort } from './runtime.js';
 
@@ -27,7 +27,16 @@ export function peerSettingsOf(s: SessionSettings): PeerSettings {
     ...(s.connectTime !== undefined ? { connectTimeSec: s.connectTime } : {}),
     ...(s.routerId !== undefined ? { routerId: s.routerId } : {}),
     gracefulRestart: s.enableGracefulRestart,
+    // A session between two 127/8 addresses runs on one host's loopback (the demo's lab): its 127/8
+    // next hop is a real local address there, so routes are sent with it (RFC 4271 §6.3 otherwise).
+    ...(s.sourceAddress !== undefined && isIpv4Loopback(s.sourceAddress) && isIpv4Loopback(s.peerAddress) ? { loopbackNextHop: true } : {}),
   };
+}
+
+/** Whether `address` is in 127/8 (RFC 1122 §3.2.1.3). */
+function isIpv4Loopback(address: string): boolean {
+  const ip = parseIp(address);
+  return ip !== undefined && ip.family === 'ipv4' && ip.value >> 24n === 127n;
 }
 
 /** `10.10.10.12/32` as the wire's Prefix, or undefined when it does not parse. */
