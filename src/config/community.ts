@@ -1,8 +1,9 @@
 /**
  * BGP community text as MetalLB accepts it (`internal/bgp/community`): `a:b` with two uint16 (RFC 1997
  * §3), `large:a:b:c` with three uint32 (RFC 8092 §3), or else an alias name defined by a Community
- * object.
+ * object. Parsed by the one community parser, `src/bgp/wire/community-text.ts`.
  */
+import { parseCommunityText } from '../bgp/wire/community-text.js';
 
 export type ParsedCommunity =
   | { readonly kind: 'standard'; readonly high: number; readonly low: number }
@@ -16,32 +17,14 @@ export type CommunityParse =
   | { readonly ok: true; readonly community: ParsedCommunity }
   | { readonly ok: false; readonly reason: 'invalidValue' | 'notACommunity' };
 
-/** strconv.ParseUint(s, 10, bits): decimal digits only, within range. */
-function parseUint(s: string, max: number): number | undefined {
-  if (!/^[0-9]+$/.test(s)) return undefined;
-  const n = Number(s);
-  return n <= max ? n : undefined;
-}
-
-/** Parses community text (not aliases). */
+/** Parses community text (not aliases), with MetalLB's grammar: large communities need `large:`. */
 export function parseCommunity(text: string): CommunityParse {
-  const parts = text.split(':');
-  if (parts.length === 2) {
-    // RFC 1997 §3: a community is a 32-bit value, written as two 16-bit halves.
-    const high = parseUint(parts[0] ?? '', 0xffff);
-    const low = parseUint(parts[1] ?? '', 0xffff);
-    if (high === undefined || low === undefined) return { ok: false, reason: 'invalidValue' };
-    return { ok: true, community: { kind: 'standard', high, low } };
-  }
-  if (parts.length === 4) {
-    // RFC 8092 §3: a large community is three 32-bit values.
-    if (parts[0] !== 'large') return { ok: false, reason: 'invalidValue' };
-    const values = parts.slice(1).map((p) => parseUint(p, 0xffffffff));
-    const [global, local1, local2] = values;
-    if (global === undefined || local1 === undefined || local2 === undefined) return { ok: false, reason: 'invalidValue' };
-    return { ok: true, community: { kind: 'large', global, local1, local2 } };
-  }
-  return { ok: false, reason: 'notACommunity' };
+  // The one community parser (RFC 1997 §3 `a:b`, RFC 8092 §3 `large:a:b:c`).
+  const r = parseCommunityText(text, { largeNeedsMarker: true });
+  if (!r.ok) return r;
+  const c = r.community;
+  if (c.kind === 'standard') return { ok: true, community: { kind: 'standard', high: Math.floor(c.value / 0x10000), low: c.value % 0x10000 } };
+  return { ok: true, community: { kind: 'large', global: c.value.globalAdmin, local1: c.value.localData1, local2: c.value.localData2 } };
 }
 
 /** `a:b` for standard, `a:b:c` for large (without the `large:` marker). */

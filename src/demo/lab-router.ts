@@ -105,6 +105,8 @@ export class LabRouter {
         peerAddress: n.address,
         passive: true,
         holdTimeSec: this.#holdTimeSec,
+        // The lab runs on this host's loopback: the speakers' 127/8 next hops are real addresses here.
+        loopbackNextHop: true,
       });
     }
   }

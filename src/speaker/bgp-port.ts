@@ -7,7 +7,8 @@ import type { Speaker } from '../bgp/session/speaker.js';
 import type { PeerSettings } from '../bgp/session/settings.js';
 import type { Advertisement } from '../bgp/session/adj-rib-out.js';
 import type { LargeCommunity, Prefix } from '../bgp/wire/types.js';
-import { parseCidr, formatIpValue } from '../model/ip.js';
+import { parseCommunityText } from '../bgp/wire/community-text.js';
+import { parseCidr, parseIp, formatIpValue } from '../model/ip.js';
 import type { Logger } from '../observe/log.js';
 import type { RouteAdvertisement, SessionSettings, SpeakerPort } from './runtime.js';
 
@@ -26,7 +27,16 @@ export function peerSettingsOf(s: SessionSettings): PeerSettings {
     ...(s.connectTime !== undefined ? { connectTimeSec: s.connectTime } : {}),
     ...(s.routerId !== undefined ? { routerId: s.routerId } : {}),
     gracefulRestart: s.enableGracefulRestart,
+    // A session between two 127/8 addresses runs on one host's loopback (the demo's lab): its 127/8
+    // next hop is a real local address there, so routes are sent with it (RFC 4271 §6.3 otherwise).
+    ...(s.sourceAddress !== undefined && isIpv4Loopback(s.sourceAddress) && isIpv4Loopback(s.peerAddress) ? { loopbackNextHop: true } : {}),
   };
+}
+
+/** Whether `address` is in 127/8 (RFC 1122 §3.2.1.3). */
+function isIpv4Loopback(address: string): boolean {
+  const ip = parseIp(address);
+  return ip !== undefined && ip.family === 'ipv4' && ip.value >> 24n === 127n;
 }
 
 /** `10.10.10.12/32` as the wire's Prefix, or undefined when it does not parse. */
@@ -36,40 +46,21 @@ export function prefixOfText(text: string): Prefix | undefined {
   return { family: p.family, address: formatIpValue(p.family, p.value), length: p.length };
 }
 
-/** `a:b` as the 32-bit community value of RFC 1997 §3. */
-export function communityValue(text: string): number | undefined {
-  const m = /^(\d{1,5}):(\d{1,5})$/.exec(text);
-  if (!m) return undefined;
-  const hi = Number(m[1]);
-  const lo = Number(m[2]);
-  if (hi > 0xffff || lo > 0xffff) return undefined;
-  return hi * 0x10000 + lo;
-}
-
-/** `a:b:c` as a large community (RFC 8092 §3). */
-export function largeCommunityValue(text: string): LargeCommunity | undefined {
-  const m = /^(\d{1,10}):(\d{1,10}):(\d{1,10})$/.exec(text);
-  if (!m) return undefined;
-  const [g, d1, d2] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (g > 0xffffffff || d1 > 0xffffffff || d2 > 0xffffffff) return undefined;
-  return { globalAdmin: g, localData1: d1, localData2: d2 };
-}
-
 /** The session layer's advertisement for a runtime one (undefined when it cannot be encoded). */
 export function advertisementOf(a: RouteAdvertisement): Advertisement | undefined {
   const prefix = prefixOfText(a.prefix);
   if (!prefix) return undefined;
   const communities: number[] = [];
   for (const c of a.communities) {
-    const v = communityValue(c);
-    if (v === undefined) return undefined;
-    communities.push(v);
+    const v = parseCommunityText(c);
+    if (!v.ok || v.community.kind !== 'standard') return undefined;
+    communities.push(v.community.value);
   }
   const largeCommunities: LargeCommunity[] = [];
   for (const c of a.largeCommunities) {
-    const v = largeCommunityValue(c);
-    if (v === undefined) return undefined;
-    largeCommunities.push(v);
+    const v = parseCommunityText(c);
+    if (!v.ok || v.community.kind !== 'large') return undefined;
+    largeCommunities.push(v.community.value);
   }
   return { prefix, ...(a.localPref !== undefined ? { localPref: a.localPref } : {}), communities, largeCommunities };
 }

@@ -10,12 +10,12 @@ import { decodeMessage, encodeMessage, encodeUpdateFromPartsInto } from '../wire
 import { BufferWriter } from '../wire/buffer-writer.js';
 import {
   emptyAdjRibOut,
-  parseCommunity,
-  parseLargeCommunity,
   prepareAdvertisements,
   routeRefreshReply,
   setAdvertisements,
+  updateRoutes,
 } from './adj-rib-out.js';
+import { DesiredRoutes } from './desired-routes.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Helpers (test-only, independent of the module's own size arithmetic)
@@ -503,7 +503,7 @@ test('the route-refresh reply reflects the latest desired set, changed routes in
 });
 
 // ---------------------------------------------------------------------------------------------------
-// Contract checks and community text
+// Contract checks
 
 test('programmer errors throw: missing next hop, bad prefix, out-of-range attribute', () => {
   assert.throws(() => emptyAdjRibOut({ ...EBGP, ipv4NextHop: 'fd00::1' }), RangeError);
@@ -514,14 +514,6 @@ test('programmer errors throw: missing next hop, bad prefix, out-of-range attrib
   assert.throws(() => setAdvertisements(rib, [ad(v4('10.0.0.256'))]), RangeError);
   assert.throws(() => setAdvertisements(rib, [ad(v4('10.0.0.1'), { med: -1 })]), RangeError);
   assert.throws(() => setAdvertisements(rib, [ad(v4('10.0.0.1'), { communities: [2 ** 32] })]), RangeError);
-});
-
-test('community text: a:b and a:b:c', () => {
-  assert.equal(parseCommunity('65535:65281'), 0xffffff01);
-  assert.equal(parseCommunity('0:0'), 0);
-  for (const bad of ['65536:1', '1:65536', '1', '1:2:3', '01:2', 'a:b', '']) assert.equal(parseCommunity(bad), undefined, bad);
-  assert.deepEqual(parseLargeCommunity('4294967295:0:7'), { globalAdmin: 4294967295, localData1: 0, localData2: 7 });
-  for (const bad of ['4294967296:0:0', '1:2', '1:2:3:4', '1:02:3']) assert.equal(parseLargeCommunity(bad), undefined, bad);
 });
 
 // ---------------------------------------------------------------------------------------------------
@@ -818,4 +810,127 @@ test('a prepared IPv4 table of many prefixes is packed to the maximum size from 
   assert.ok(l1.messages.length > 3);
   assert.equal(l1.encodedNlri?.size, l1.messages.length - 1);
   assert.deepEqual(wireOf(l1.messages, EBGP, l1.encodedNlri), wireOf(l2.messages, EBGP));
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Incremental changes (DesiredRoutes.apply + updateRoutes)
+
+type Op =
+  | { readonly kind: 'set'; readonly ads: readonly Advertisement[] }
+  | { readonly kind: 'update'; readonly upsert: readonly Advertisement[]; readonly withdraw: readonly Prefix[] };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 1, arbitrary: fc.array(adArb, { maxLength: 30 }).map((ads): Op => ({ kind: 'set', ads })) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .record({ upsert: fc.array(adArb, { maxLength: 6 }), withdraw: fc.array(prefixArb, { maxLength: 6 }) })
+      .map((c): Op => ({ kind: 'update', ...c })),
+  },
+);
+
+const keyOf = (p: Prefix): string => `${p.address}/${p.length}`;
+
+/** The model of a change: the desired set with every advertisement of a touched prefix replaced. */
+function applyModel(model: readonly Advertisement[], op: Op): readonly Advertisement[] {
+  if (op.kind === 'set') return op.ads;
+  const gone = new Set([...op.withdraw.map(keyOf), ...op.upsert.map((a) => keyOf(a.prefix))]);
+  return [...model.filter((a) => !gone.has(keyOf(a.prefix))), ...op.upsert];
+}
+
+/** The routes of an Adj-RIB-Out, as comparable text. */
+function ribRoutes(rib: AdjRibOut): string[] {
+  return [...rib.ipv4, ...rib.ipv6].map((r) => `${keyOf(r.prefix)} ${r.attributes.key}`);
+}
+
+test('property: any sequence of changes and replacements gives the Adj-RIB-Out and the peer routes of the final set', () => {
+  fc.assert(
+    fc.property(sessionArb, fc.array(opArb, { maxLength: 12 }), fc.nat({ max: 12 }), (session, ops, establishAt) => {
+      const ibgp = session.localAsn === session.peerAsn;
+      const max = session.extendedMessage ? 65535 : 4096;
+      let desired = DesiredRoutes.of([], ibgp);
+      let model: readonly Advertisement[] = [];
+      let rib: AdjRibOut | undefined;
+      const receiver = new Map<string, ReceivedRoute>();
+      const send = (messages: readonly UpdateMessage[]): void => {
+        for (const m of messages) {
+          assert.ok(wireSize(m, session.fourOctetAs) <= max);
+          roundTrip(m, session);
+          applyUpdate(receiver, m);
+        }
+      };
+      const establish = (): AdjRibOut => {
+        // The initial table, as a session makes it: from the prepared set, NLRI encoded ahead.
+        const r = setAdvertisements(emptyAdjRibOut(session), desired.prepared({ encodeNlri: true }));
+        send(r.messages);
+        return r.rib;
+      };
+      ops.forEach((op, i) => {
+        if (i === establishAt) rib = establish();
+        model = applyModel(model, op);
+        if (op.kind === 'set') {
+          desired = DesiredRoutes.of(op.ads, ibgp);
+          if (rib) {
+            const r = setAdvertisements(rib, desired.prepared());
+            send(r.messages);
+            rib = r.rib;
+          }
+        } else {
+          const changes = desired.apply({ upsert: op.upsert, withdraw: op.withdraw });
+          if (rib) {
+            const r = updateRoutes(rib, changes);
+            assert.deepEqual(r.unsendable, []);
+            send(r.messages);
+            rib = r.rib;
+          }
+        }
+        assert.equal(desired.size, model.length);
+        if (rib) assert.deepEqual(receiver, expectedRib(session, model));
+      });
+      rib ??= establish();
+      const reference = setAdvertisements(emptyAdjRibOut(session), model).rib;
+      assert.deepEqual(ribRoutes(rib), ribRoutes(reference));
+      assert.deepEqual(receiver, expectedRib(session, model));
+      // The desired set reads back as the model (in another order).
+      const sorted = (ads: readonly Advertisement[]): string[] => ads.map((a) => JSON.stringify(a)).sort();
+      assert.deepEqual(sorted(desired.advertisements()), sorted(model));
+    }),
+    { numRuns: 400 },
+  );
+});
+
+test('incremental: a change sends only its prefixes; withdrawing an absent prefix sends nothing', () => {
+  let desired = DesiredRoutes.of(Array.from({ length: 1000 }, (_, i) => ad(nthV4(i))), false);
+  const first = setAdvertisements(emptyAdjRibOut(EBGP), desired.prepared({ encodeNlri: true }));
+  let rib = first.rib;
+  let r = updateRoutes(rib, desired.apply({ upsert: [ad(nthV4(5000)), ad(nthV4(7), { med: 5 })], withdraw: [nthV4(3), nthV4(9999)] }));
+  rib = r.rib;
+  assert.deepEqual(r.messages, [
+    { type: 'update', withdrawn: [nthV4(3)], attributes: [], nlri: [] },
+    ...setAdvertisements(emptyAdjRibOut(EBGP), [ad(nthV4(7), { med: 5 })]).messages.slice(0, 1),
+    ...setAdvertisements(emptyAdjRibOut(EBGP), [ad(nthV4(5000))]).messages.slice(0, 1),
+  ]);
+  assert.equal(rib.ipv4.length, 1000);
+  // The same change again, and an absent withdrawal: nothing to send.
+  r = updateRoutes(rib, desired.apply({ upsert: [ad(nthV4(7), { med: 5 })], withdraw: [nthV4(3)] }));
+  assert.deepEqual(r.messages, []);
+  assert.deepEqual(desired.apply({ upsert: [], withdraw: [nthV4(123456)] }), []);
+  // Malformed input throws and changes nothing.
+  const before = desired.version;
+  assert.throws(() => desired.apply({ upsert: [ad(nthV4(1))], withdraw: [v4('10.0.0.1', 33)] }), RangeError);
+  assert.equal(desired.version, before);
+  desired = DesiredRoutes.of([], false);
+  assert.throws(() => updateRoutes(emptyAdjRibOut(EBGP), desired.apply({ upsert: [ad(nthV4(1))], withdraw: [] })), Error);
+});
+
+test('incremental: a prefix whose attributes do not fit one UPDATE is reported and withdrawn', () => {
+  const desired = DesiredRoutes.of([ad(nthV4(1)), ad(nthV4(2))], false);
+  const rib = setAdvertisements(emptyAdjRibOut(EBGP), desired.prepared()).rib;
+  const huge = ad(nthV4(1), { communities: Array.from({ length: 1100 }, (_, i) => i) });
+  const r = updateRoutes(rib, desired.apply({ upsert: [huge], withdraw: [] }));
+  assert.deepEqual(r.unsendable, [nthV4(1)]);
+  assert.deepEqual(r.messages, [{ type: 'update', withdrawn: [nthV4(1)], attributes: [], nlri: [] }]);
+  assert.deepEqual(r.rib.ipv4.map((x) => x.prefix), [nthV4(2)]);
+  // What a whole diff says about the same set.
+  assert.deepEqual(setAdvertisements(emptyAdjRibOut(EBGP), desired.advertisements()).unsendable, [nthV4(1)]);
 });

@@ -4,7 +4,9 @@
  */
 export { Speaker } from './speaker.js';
 export type { SpeakerOptions, SpeakerEvents, PeerRef } from './speaker.js';
-export { Session, describe as describeDownReason } from './session.js';
+export { Session, describe as describeDownReason, advertisementProblem, prefixProblem } from './session.js';
+export { DesiredRoutes } from './desired-routes.js';
+export type { AdvertisementChange } from './desired-routes.js';
 export type {
   SessionDeps,
   SessionEvents,
@@ -14,8 +16,10 @@ export type {
   NotificationRecord,
   AdvertisedRoute,
 } from './session.js';
-export { peerSettingsFromConfig, capabilitiesFor, fsmConfigFor, validatePeerSettings, PEER_DEFAULTS } from './settings.js';
+export { capabilitiesFor, fsmConfigFor, validatePeerSettings, PEER_DEFAULTS } from './settings.js';
 export type { PeerSettings } from './settings.js';
+export { silentBgpLogger } from './logger.js';
+export type { BgpLogger, BgpLogFields } from './logger.js';
 export { systemClock, ManualClock } from './clock.js';
 export type { Clock, TimerHandle } from './clock.js';
 export { netTransport, normalizeAddress } from './net-transport.js';

@@ -12,7 +12,7 @@ import { netTransport } from './net-transport.js';
 import type { Transport } from './transport.js';
 import type { Advertisement } from './adj-rib-out.js';
 import type { PeerSettings } from './settings.js';
-import { silentLogger } from '../../observe/log.js';
+import { silentBgpLogger as silentLogger } from './logger.js';
 import type { Prefix } from '../wire/types.js';
 
 interface Env {
@@ -158,13 +158,20 @@ for (const makeEnv of [memoryEnv, () => netEnv]) {
       assert.equal(a.peerStatus('to-b')?.prefixesAdvertised, 1);
     });
 
-    test('the default NEXT_HOP is the local address of the session (127/8 allowed between loopback ends)', async () => {
-      const { a, eventsB } = await pair(makeEnv(), { defaultNextHop: true });
+    test('the default NEXT_HOP is the local address of the session (127/8 with loopbackNextHop at both ends)', async () => {
+      const { a, eventsB } = await pair(makeEnv(), { defaultNextHop: true, a: { loopbackNextHop: true }, b: { loopbackNextHop: true } });
       a.setAdvertisements('to-b', [ad(v4('198.51.100.9'))]);
       await waitFor(() => eventsB.updateReceived.some((u) => u.announced.length > 0), 'announcement');
       const u = eventsB.updateReceived.find((x) => x.announced.length > 0);
       assert.deepEqual(u?.update.attributes.find((x) => x.kind === 'nextHop'), { kind: 'nextHop', nextHop: A });
       assert.equal(u?.withdrawAll, false);
+    });
+
+    test('without loopbackNextHop a 127/8 session address is no next hop: no route is sent (RFC 4271 §6.3)', async () => {
+      const { a } = await pair(makeEnv(), { defaultNextHop: true });
+      a.setAdvertisements('to-b', [ad(v4('198.51.100.9'))]);
+      assert.deepEqual(a.advertisedRoutes('to-b'), []);
+      assert.equal(a.peerStatus('to-b')?.prefixesNotSent, 1);
     });
 
     test('iBGP carries LOCAL_PREF and an empty AS_PATH', async () => {

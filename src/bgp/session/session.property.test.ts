@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { Session } from './session.js';
 import { ManualClock } from './clock.js';
 import type { Connection, ConnectionHandlers, Transport } from './transport.js';
-import { silentLogger } from '../../observe/log.js';
+import { silentBgpLogger as silentLogger } from './logger.js';
 import { encodeMessage } from '../wire/message.js';
 import { MessageFramer } from '../wire/framer.js';
 import { decodeMessage } from '../wire/message.js';

@@ -11,13 +11,12 @@ import { ManualClock } from './clock.js';
 import { MemoryNetwork } from './memory-transport.js';
 import type { Connection } from './transport.js';
 import type { Advertisement } from './adj-rib-out.js';
-import { silentLogger } from '../../observe/log.js';
+import { silentBgpLogger as silentLogger } from './logger.js';
 import { decodeMessage, encodeMessage } from '../wire/message.js';
 import { MessageFramer } from '../wire/framer.js';
 import { attr, frame, updateBody } from '../wire/test-helpers.js';
 import type { BgpMessage, CodecOptions, OpenMessage } from '../wire/types.js';
-import { peerSettingsFromConfig, capabilitiesFor, fsmConfigFor, validatePeerSettings } from './settings.js';
-import type { PeerConfig } from '../../config/types.js';
+import { capabilitiesFor, fsmConfigFor, validatePeerSettings } from './settings.js';
 
 const OPTS: CodecOptions = { fourOctetAs: true, extendedMessage: false };
 const US = '127.0.0.12';
@@ -381,37 +380,8 @@ describe('session behaviour', () => {
 });
 
 describe('settings', () => {
-  test('PeerConfig maps to PeerSettings', () => {
-    const peer: PeerConfig = {
-      name: 'peer1',
-      myAsn: 64512,
-      dynamicAsn: 'internal',
-      peerAddress: '10.10.10.1',
-      peerPort: 1179,
-      sourceAddress: '10.10.10.117',
-      holdTime: 30,
-      keepaliveTime: 10,
-      connectTime: 5,
-      routerId: '10.10.10.117',
-      nodeSelectors: [],
-      ebgpMultiHop: false,
-      enableGracefulRestart: true,
-    };
-    const s = peerSettingsFromConfig(peer);
-    assert.deepEqual(s, {
-      name: 'peer1',
-      localAsn: 64512,
-      dynamicAsn: 'internal',
-      peerAddress: '10.10.10.1',
-      peerPort: 1179,
-      sourceAddress: '10.10.10.117',
-      holdTimeSec: 30,
-      keepaliveSec: 10,
-      connectTimeSec: 5,
-      routerId: '10.10.10.117',
-      gracefulRestart: true,
-    });
-    const f = fsmConfigFor(s);
+  test('MetalLB connectTime caps the backoff; one TCP connect waits 10 s by default', () => {
+    const f = fsmConfigFor({ name: 'p', localAsn: 64512, dynamicAsn: 'internal', peerAddress: '10.10.10.1', connectTimeSec: 5, gracefulRestart: true });
     // MetalLB's connectTime is the wait between attempts: it caps the backoff.
     assert.equal(f.backoff.maxMs, 5000);
     assert.equal(f.connectTimeoutMs, 10_000);

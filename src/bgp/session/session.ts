@@ -39,13 +39,16 @@ import { initialState, step } from '../fsm/fsm.js';
 import { bgpIdToNumber } from '../fsm/open.js';
 import { CeaseSubcode } from '../fsm/codes.js';
 import type { DownReason, FsmAction, FsmEvent, FsmState, FsmStateName, Negotiated, TimerName } from '../fsm/types.js';
-import { emptyAdjRibOut, prepareAdvertisements, routeRefreshReply, setAdvertisements as ribSet } from './adj-rib-out.js';
-import type { AdjRibOut, AdjRibOutChange, AdjRibOutSession, Advertisement, PreparedAdvertisements, RouteFamily } from './adj-rib-out.js';
+import { emptyAdjRibOut, routeRefreshReply, setAdvertisements as ribSet, updateRoutes } from './adj-rib-out.js';
+import type { AdjRibOut, AdjRibOutChange, AdjRibOutSession, Advertisement, RouteChange, RouteFamily } from './adj-rib-out.js';
+import { DesiredRoutes } from './desired-routes.js';
+import type { AdvertisementChange } from './desired-routes.js';
+import { orderOf } from './route-order.js';
 import { fsmConfigFor, PEER_DEFAULTS } from './settings.js';
 import type { PeerSettings } from './settings.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { Connection, Transport } from './transport.js';
-import type { Logger } from '../../observe/log.js';
+import type { BgpLogger } from './logger.js';
 import { formatPrefix, parseIp, prefixOf } from '../../model/ip.js';
 
 type MessageType = BgpMessage['type'];
@@ -178,7 +181,7 @@ export interface SessionEvents {
 export interface SessionDeps {
   readonly transport: Transport;
   readonly clock: Clock;
-  readonly logger: Logger;
+  readonly logger: BgpLogger;
   /** A number in [0, 1), seeds the backoff jitter. */
   readonly random: () => number;
   /** Router ID used when the settings give none and the session is not over IPv4. */
@@ -220,7 +223,9 @@ function numberToIpv4(n: number): string {
 interface InitialTable {
   readonly conn: Connection;
   readonly negotiated: Negotiated;
-  readonly desired: readonly Advertisement[];
+  /** The desired set and its version the table was made from. */
+  readonly desired: DesiredRoutes;
+  readonly version: number;
   /** The next hop that made the session carry no routes (logged once Established), if any. */
   readonly invalidNextHop: string | undefined;
   readonly change: AdjRibOutChange;
@@ -241,17 +246,18 @@ class Attempt {
   blocked = false;
   /** The initial table prepared in OpenConfirm, sent when the connection becomes Established. */
   initialTable: InitialTable | undefined;
+  /** The settings' `loopbackNextHop`: 127/8 NEXT_HOPs are sent and accepted. */
+  readonly loopbackNextHop: boolean;
 
-  constructor(fsm: FsmState) {
+  constructor(fsm: FsmState, loopbackNextHop: boolean) {
     this.fsm = fsm;
+    this.loopbackNextHop = loopbackNextHop;
   }
 
   codecOptions(): CodecOptions {
     const n = this.fsm.connection?.negotiated;
     if (!n) return NO_CODEC;
-    // Both ends on this host's loopback (the no-root demo): 127/8 next hops are real local addresses.
-    const loopback = this.conn !== undefined && isLoopback(this.conn.localAddress) && isLoopback(this.conn.remoteAddress);
-    return { fourOctetAs: n.fourOctetAs, extendedMessage: n.extendedMessage, ...(loopback ? { loopbackNextHop: true } : {}) };
+    return { fourOctetAs: n.fourOctetAs, extendedMessage: n.extendedMessage, ...(this.loopbackNextHop ? { loopbackNextHop: true } : {}) };
   }
 }
 
@@ -266,9 +272,10 @@ export class Session {
   #establishedAt: number | undefined;
   #negotiated: Negotiated | undefined;
   #rib: AdjRibOut | undefined;
-  #desired: readonly Advertisement[] = [];
-  /** `#desired` prepared for this peer (`prepareAdvertisements`), made when it is given. */
-  #prepared: PreparedAdvertisements | undefined;
+  /** The desired set, prepared for this peer; replaced by `setAdvertisements`, changed by `updateAdvertisements`. */
+  #desired: DesiredRoutes;
+  /** Keys (`orderOf`) of the desired prefixes whose attributes do not fit one UPDATE (not sent). */
+  #unsendableKeys = new Set<number | string>();
   #notSent = 0;
   #unsendable = 0;
   #lastRead: number | undefined;
@@ -279,7 +286,7 @@ export class Session {
   #closings = new Set<Promise<void>>();
   /** Settles when a connection has closed, whoever owns it now. */
   readonly #closed = new WeakMap<Connection, Promise<void>>();
-  readonly #log: Logger;
+  readonly #log: BgpLogger;
   readonly #c = {
     messagesSent: zeroCounts(),
     messagesReceived: zeroCounts(),
@@ -300,6 +307,7 @@ export class Session {
   constructor(settings: PeerSettings, deps: SessionDeps) {
     this.#settings = settings;
     this.#deps = deps;
+    this.#desired = DesiredRoutes.of([], this.#expectsIbgp());
     this.#primary = this.#newAttempt();
     this.#stateSince = deps.clock.now();
     this.#log = deps.logger.with({
@@ -336,7 +344,7 @@ export class Session {
 
   #newAttempt(): Attempt {
     const seed = Math.floor(this.#deps.random() * 0x100000000) >>> 0;
-    return new Attempt(initialState(fsmConfigFor(this.#settings), seed));
+    return new Attempt(initialState(fsmConfigFor(this.#settings), seed), this.#settings.loopbackNextHop === true);
   }
 
   /** Starts the session: dials the peer (unless passive) and accepts its connections. */
@@ -381,10 +389,31 @@ export class Session {
     // The per-prefix work that needs no negotiation is done now, before any session needs it; the
     // IPv4 NLRI are encoded ahead only for an initial table (in Established only a diff is sent).
     const established = this.#rib !== undefined && this.state === 'Established';
-    const prepared = prepareAdvertisements(ads, this.#expectsIbgp(), { encodeNlri: !established });
-    this.#desired = ads;
-    this.#prepared = prepared;
+    this.#desired = DesiredRoutes.of(ads, this.#expectsIbgp(), { encodeNlri: !established });
     if (established) this.#guarded(this.#primary, () => this.#syncRib());
+  }
+
+  /**
+   * Changes the desired advertisements by `change`: exactly `setAdvertisements` of the current set
+   * with every advertisement of a withdrawn prefix removed (a prefix not advertised is a no-op), then
+   * every advertisement of an upserted prefix replaced by the upserts of that prefix. Costs
+   * O(change · log n), whatever the size of the set. In Established the UPDATEs for just those
+   * prefixes are sent (packed); before, the desired set changes and the initial table is made from it
+   * (a table prepared in OpenConfirm is made again). Throws a RangeError (and changes nothing) when an
+   * advertisement or a withdrawn prefix is malformed.
+   */
+  updateAdvertisements(change: AdvertisementChange): void {
+    for (const ad of change.upsert) {
+      const problem = advertisementProblem(ad);
+      if (problem) throw new RangeError(`advertisement ${ad.prefix.address}/${ad.prefix.length}: ${problem}`);
+    }
+    for (const p of change.withdraw) {
+      const problem = prefixProblem(p);
+      if (problem) throw new RangeError(`withdrawn prefix ${p.address}/${p.length}: ${problem}`);
+    }
+    const changes = this.#desired.apply(change);
+    if (changes.length === 0) return;
+    if (this.#rib !== undefined && this.state === 'Established') this.#guarded(this.#primary, () => this.#syncChanges(changes));
   }
 
   /** Whether the peer is expected in our AS (the negotiated AS decides; see `setAdvertisements` of the Adj-RIB-Out). */
@@ -393,15 +422,9 @@ export class Session {
     return s.peerAsn !== undefined ? s.peerAsn === s.localAsn : s.dynamicAsn === 'internal';
   }
 
-  /** The desired set, prepared when it was given. */
-  #desiredSet(): PreparedAdvertisements | readonly Advertisement[] {
-    const p = this.#prepared;
-    return p !== undefined && p.desired === this.#desired ? p : this.#desired;
-  }
-
-  /** The advertisements last given to `setAdvertisements`. */
+  /** The advertisements desired now (as given to `setAdvertisements`, changed by `updateAdvertisements`). */
   get advertisements(): readonly Advertisement[] {
-    return this.#desired;
+    return this.#desired.advertisements();
   }
 
   /**
@@ -890,7 +913,7 @@ export class Session {
   #initialTable(attempt: Attempt, conn: Connection, n: Negotiated): InitialTable {
     const { session, invalidNextHop } = this.#ribSession(conn, n);
     const desired = this.#desired;
-    const change = ribSet(emptyAdjRibOut(session), this.#desiredSet());
+    const change = ribSet(emptyAdjRibOut(session), desired.prepared({ encodeNlri: true }));
     const w = new BufferWriter(4096);
     const opts = attempt.codecOptions();
     const encoded = change.encodedNlri;
@@ -899,7 +922,7 @@ export class Session {
       if (nlri !== undefined) encodeUpdateFromPartsInto(w, m.attributes, nlri, opts);
       else encodeMessageInto(w, m, opts);
     }
-    return { conn, negotiated: n, desired, invalidNextHop, change, bytes: w.finish() };
+    return { conn, negotiated: n, desired, version: desired.version, invalidNextHop, change, bytes: w.finish() };
   }
 
   /** Sends the initial table of a connection that just became Established, prepared or made now. */
@@ -907,13 +930,14 @@ export class Session {
     const ready = attempt.initialTable;
     attempt.initialTable = undefined;
     const table =
-      ready !== undefined && ready.conn === conn && ready.negotiated === n && ready.desired === this.#desired
+      ready !== undefined && ready.conn === conn && ready.negotiated === n && ready.desired === this.#desired && ready.version === this.#desired.version
         ? ready
         : this.#initialTable(attempt, conn, n);
     const change = table.change;
     this.#rib = change.rib;
     this.#unsendable = 0;
-    this.#notSent = this.#desired.length - this.#carried(change.rib.session) + change.unsendable.length;
+    this.#setUnsendable(change.unsendable);
+    this.#notSent = this.#notSentCount(change.rib.session);
     for (const m of change.messages) this.#countPrefixes(m);
     this.#c.messagesSent.update += change.messages.length;
     if (change.messages.length > 0) {
@@ -932,7 +956,7 @@ export class Session {
     const nextHop = (family === 'ipv4' ? this.#settings.nextHopIpv4 : this.#settings.nextHopIpv6) ?? conn.localAddress;
     let carried = n.families.some((f) => f.afi === afi && f.safi === SAFI.unicast);
     let invalidNextHop: string | undefined;
-    if (carried && !usableNextHop(family, nextHop) && !(isLoopback(nextHop) && isLoopback(conn.localAddress) && isLoopback(conn.remoteAddress))) {
+    if (carried && !usableNextHop(family, nextHop) && !(this.#settings.loopbackNextHop === true && isLoopback(nextHop))) {
       // RFC 4271 §6.3: the peer would ignore routes with this NEXT_HOP (0/8, 127/8, multicast).
       invalidNextHop = nextHop;
       carried = false;
@@ -949,9 +973,16 @@ export class Session {
     return { session, invalidNextHop };
   }
 
-  /** Desired advertisements of a family the session carries. */
-  #carried(session: AdjRibOutSession): number {
-    return this.#desired.filter((a) => session.families.includes(a.prefix.family)).length;
+  /** Desired advertisements not sent: of a family the session does not carry, or too large. */
+  #notSentCount(session: AdjRibOutSession): number {
+    let carried = 0;
+    for (const f of session.families) carried += this.#desired.countOf(f);
+    return this.#desired.size - carried + this.#unsendableKeys.size;
+  }
+
+  #setUnsendable(prefixes: readonly Prefix[]): void {
+    this.#unsendableKeys = new Set();
+    for (const p of prefixes) this.#unsendableKeys.add(orderOf(p));
   }
 
   /** Reported on every diff while desired; logged when the count changes. */
@@ -965,10 +996,31 @@ export class Session {
     const rib = this.#rib;
     const attempt = this.#primary;
     if (!rib || attempt.fsm.name !== 'Established') return;
-    const change = ribSet(rib, this.#desiredSet());
+    const change = ribSet(rib, this.#desired.prepared());
     this.#rib = change.rib;
-    this.#notSent = this.#desired.length - this.#carried(rib.session) + change.unsendable.length;
+    this.#setUnsendable(change.unsendable);
+    this.#notSent = this.#notSentCount(rib.session);
     this.#noteUnsendable(change.unsendable.length);
+    for (const m of change.messages) this.#sendUpdate(attempt, m);
+  }
+
+  /** Sends the UPDATEs for the prefixes of `changes` (see `updateAdvertisements`). */
+  #syncChanges(changes: readonly RouteChange[]): void {
+    const rib = this.#rib;
+    const attempt = this.#primary;
+    if (!rib || attempt.fsm.name !== 'Established') return;
+    // Prepared for the other kind of peer than negotiated (never with a configured AS): the whole set.
+    if (this.#desired.ibgp !== (rib.session.localAsn === rib.session.peerAsn)) {
+      this.#syncRib();
+      return;
+    }
+    this.#rib = undefined;
+    const change = updateRoutes(rib, changes);
+    this.#rib = change.rib;
+    for (const c of changes) this.#unsendableKeys.delete(c.order);
+    for (const p of change.unsendable) this.#unsendableKeys.add(orderOf(p));
+    this.#notSent = this.#notSentCount(rib.session);
+    this.#noteUnsendable(this.#unsendableKeys.size);
     for (const m of change.messages) this.#sendUpdate(attempt, m);
   }
 
@@ -1103,7 +1155,7 @@ export class Session {
       families: this.#rib?.session.families ?? [],
       ...(n ? { fourOctetAs: n.fourOctetAs, extendedMessage: n.extendedMessage } : {}),
       counters: structuredClone(this.#c),
-      prefixesDesired: this.#desired.length,
+      prefixesDesired: this.#desired.size,
       prefixesAdvertised: this.#rib ? this.#rib.ipv4.length + this.#rib.ipv6.length : 0,
       prefixesNotSent: this.#rib ? this.#notSent : 0,
       pendingBytes: p.queuedBytes + (conn?.bufferedBytes ?? 0),
@@ -1139,9 +1191,8 @@ function ipv4Value(text: string): number {
   return v;
 }
 
-/** Why an advertisement cannot be sent, or undefined when it is well formed. */
-export function advertisementProblem(ad: Advertisement): string | undefined {
-  const p = ad.prefix;
+/** Why a prefix breaks the `Prefix` contract (canonical, host bits clear), or undefined. */
+export function prefixProblem(p: Prefix): string | undefined {
   const bits = p.family === 'ipv4' ? 32 : 128;
   if (!Number.isInteger(p.length) || p.length < 0 || p.length > bits) return 'bad prefix length';
   if (p.family === 'ipv4') {
@@ -1154,6 +1205,13 @@ export function advertisementProblem(ad: Advertisement): string | undefined {
     if (!ip || ip.family !== 'ipv6') return 'address does not match its family';
     if (formatPrefix(prefixOf(ip, p.length)) !== `${p.address}/${p.length}`) return 'not canonical (host bits set or non-canonical text)';
   }
+  return undefined;
+}
+
+/** Why an advertisement cannot be sent, or undefined when it is well formed. */
+export function advertisementProblem(ad: Advertisement): string | undefined {
+  const problem = prefixProblem(ad.prefix);
+  if (problem !== undefined) return problem;
   if (ad.localPref !== undefined && !isUint32(ad.localPref)) return 'localPref outside uint32';
   if (ad.med !== undefined && !isUint32(ad.med)) return 'med outside uint32';
   for (const c of ad.communities) if (!isUint32(c)) return 'community outside uint32';

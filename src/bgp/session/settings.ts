@@ -1,10 +1,9 @@
 /**
- * Per-peer session settings: a narrow type of its own (so the session layer does not depend on the
- * configuration layer's shape), the mapping from `PeerConfig`, and what we advertise in our OPEN.
+ * Per-peer session settings: a type of the library's own (it knows nothing of MetalLB's configuration;
+ * the application maps its peers to these), their checks, and what we advertise in our OPEN.
  */
 import { AFI, SAFI } from '../wire/types.js';
 import type { Capability } from '../wire/types.js';
-import type { PeerConfig } from '../../config/types.js';
 import { parseIp } from '../../model/ip.js';
 import { DEFAULT_BACKOFF } from '../fsm/backoff.js';
 import type { BackoffConfig, FsmConfig } from '../fsm/types.js';
@@ -53,6 +52,13 @@ export interface PeerSettings {
   readonly nextHopIpv4?: string;
   /** The global IPv6 next hop instead of the session's local IPv6 address. */
   readonly nextHopIpv6?: string;
+  /**
+   * 127/8 addresses are real next hops on this session: both ends run on one host's loopback (a lab,
+   * such as metallb-ts's demo). A 127/8 NEXT_HOP is then sent and accepted; by default RFC 4271 §6.3
+   * applies (127/8 is not a valid NEXT_HOP: such routes are not sent, and treated as withdrawn when
+   * received, RFC 7606 §7.3).
+   */
+  readonly loopbackNextHop?: boolean;
   /** Connect retry backoff; default first retry within 1 s, doubling to 2 minutes, 25 % jitter. */
   readonly backoff?: Partial<BackoffConfig>;
 }
@@ -64,28 +70,6 @@ export const PEER_DEFAULTS = {
   connectTimeoutSec: 10,
   gracefulRestartTimeSec: 120,
 } as const;
-
-/**
- * Session settings for a peer of the normalised configuration. `password` (TCP MD5), `bfdProfile`,
- * `ebgpMultiHop` and `vrf` have no equivalent here and are ignored; the caller decides whether to warn.
- */
-export function peerSettingsFromConfig(peer: PeerConfig, options: { passive?: boolean } = {}): PeerSettings {
-  return {
-    name: peer.name,
-    localAsn: peer.myAsn,
-    ...(peer.peerAsn !== undefined ? { peerAsn: peer.peerAsn } : {}),
-    ...(peer.dynamicAsn !== undefined ? { dynamicAsn: peer.dynamicAsn } : {}),
-    peerAddress: peer.peerAddress,
-    peerPort: peer.peerPort,
-    ...(peer.sourceAddress !== undefined ? { sourceAddress: peer.sourceAddress } : {}),
-    holdTimeSec: peer.holdTime,
-    keepaliveSec: peer.keepaliveTime,
-    ...(peer.connectTime !== undefined ? { connectTimeSec: peer.connectTime } : {}),
-    ...(peer.routerId !== undefined ? { routerId: peer.routerId } : {}),
-    gracefulRestart: peer.enableGracefulRestart,
-    ...(options.passive !== undefined ? { passive: options.passive } : {}),
-  };
-}
 
 /**
  * The capabilities of our OPEN: MP IPv4 and IPv6 unicast (as MetalLB), route refresh, enhanced route

@@ -17,9 +17,10 @@ import type { AdvertisedRoute, SessionEvents, SessionStatus } from './session.js
 import { validatePeerSettings } from './settings.js';
 import type { PeerSettings } from './settings.js';
 import type { Advertisement } from './adj-rib-out.js';
+import type { AdvertisementChange } from './desired-routes.js';
 import { CeaseSubcode } from '../fsm/codes.js';
-import { createLogger } from '../../observe/log.js';
-import type { Logger } from '../../observe/log.js';
+import { silentBgpLogger } from './logger.js';
+import type { BgpLogger } from './logger.js';
 import { canonicalIp } from '../../model/ip.js';
 
 /** Options of a speaker. Everything has a default; tests inject transport, clock, logger and random. */
@@ -33,7 +34,8 @@ export interface SpeakerOptions {
   readonly routerId?: string;
   readonly transport?: Transport;
   readonly clock?: Clock;
-  readonly logger?: Logger;
+  /** Where the speaker and its sessions log; default nowhere. */
+  readonly logger?: BgpLogger;
   /** A number in [0, 1), for the backoff jitter. */
   readonly random?: () => number;
   /** How long a close may wait for its NOTIFICATION to go out, ms; default 3000. */
@@ -63,7 +65,7 @@ export class Speaker {
   readonly #sessions = new Map<string, Session>();
   readonly #transport: Transport;
   readonly #clock: Clock;
-  readonly #logger: Logger;
+  readonly #logger: BgpLogger;
   readonly #random: () => number;
   readonly #options: SpeakerOptions;
   readonly #listeners: Listeners = {
@@ -82,7 +84,7 @@ export class Speaker {
     this.#options = options;
     this.#transport = options.transport ?? netTransport;
     this.#clock = options.clock ?? systemClock;
-    this.#logger = options.logger ?? createLogger();
+    this.#logger = options.logger ?? silentBgpLogger;
     this.#random = options.random ?? (() => randomInt(0, 0x100000000) / 0x100000000);
   }
 
@@ -200,7 +202,18 @@ export class Speaker {
     s.setAdvertisements(ads);
   }
 
-  /** The advertisements last set for a peer (empty for an unknown peer). */
+  /**
+   * Changes the advertisements of a peer by `change` (see `Session.updateAdvertisements`): upserts
+   * replace their prefix's advertisement, withdrawals of absent prefixes are no-ops; in Established
+   * only the UPDATEs for those prefixes are sent. Costs O(change · log n).
+   */
+  updateAdvertisements(name: string, change: AdvertisementChange): void {
+    const s = this.#sessions.get(name);
+    if (!s) throw new Error(`no peer ${name}`);
+    s.updateAdvertisements(change);
+  }
+
+  /** The advertisements desired now for a peer (empty for an unknown peer). */
   advertisementsOf(name: string): readonly Advertisement[] {
     return this.#sessions.get(name)?.advertisements ?? [];
   }

@@ -40,3 +40,13 @@ export {
   SHUTDOWN_COMMUNICATION_MAX,
   type ShutdownCommunication,
 } from './notification.js';
+export {
+  parseCommunityText,
+  parseCommunity,
+  parseLargeCommunity,
+  formatCommunityValue,
+  formatLargeCommunity,
+  type CommunityText,
+  type CommunityTextParse,
+  type CommunityTextOptions,
+} from './community-text.js';

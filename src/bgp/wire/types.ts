@@ -191,9 +191,10 @@ export interface CodecOptions {
   readonly fourOctetAs: boolean;
   readonly extendedMessage: boolean;
   /**
-   * Both ends of the session are loopback addresses of one host (127/8), as in the loopback demo: a
-   * 127/8 NEXT_HOP then names a real local address and is sent and accepted. Absent or false: RFC 4271
-   * §6.3 applies and 127/8 is an invalid NEXT_HOP.
+   * The caller says 127/8 addresses are real next hops here (both ends of the session on one host's
+   * loopback, a lab): a 127/8 NEXT_HOP is then encoded and accepted. Absent or false: RFC 4271 §6.3
+   * applies and 127/8 is an invalid NEXT_HOP. Never inferred by the library (see the session setting
+   * `loopbackNextHop`).
    */
   readonly loopbackNextHop?: boolean;
 }
