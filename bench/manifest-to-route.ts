@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { startChild } from '../src/demo/children.js';
 import { LabRouter } from '../src/demo/lab-router.js';
 import { labTopology } from '../src/demo/topology.js';
-import { loadSnapshot } from '../src/sources/manifests/snapshot.js';
+import { loadClusterState } from '../src/sources/manifests/state.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const N = Number(process.argv[2] ?? 100);
@@ -69,9 +69,9 @@ async function main(): Promise<void> {
   const seed = join(ROOT, 'examples/seed');
   writeFileSync(join(dir, 'config.yaml'), readFileSync(join(seed, 'config.yaml'), 'utf8').replace('peer-port: 1179', `peer-port: ${port}`));
   writeFileSync(join(dir, 'cluster.yaml'), readFileSync(join(seed, 'cluster.yaml')));
-  const snap = await loadSnapshot([dir]);
-  if (!snap.ok) throw new Error('bad manifests');
-  const router = new LabRouter(labTopology(snap.config, snap.nodes).routers[0]!);
+  const snap = await loadClusterState([dir]);
+  if (!snap.config) throw new Error('bad manifests');
+  const router = new LabRouter(labTopology(snap.config, snap.nodes()).routers[0]!);
   await router.start();
   const children = ['node-116', 'node-117'].map((node) =>
     startChild(node, process.execPath, [join(ROOT, 'bin/metallb-ts'), 'run', '--node', node, '--manifests', dir, '--log-level', 'warn'], { onLine: () => undefined }),

@@ -8,17 +8,14 @@
  * The report is built in sections (`PlanReport`): later work adds its own (the speaker's
  * advertisements per node) next to `services` and `pools` without changing these.
  */
-import { allocateAll } from '../allocator/index.js';
-import type { AllocationResult, AllocatorOptions, NamespaceLabels, PoolUsage, ServiceResult } from '../allocator/index.js';
+import type { PoolUsage, ServiceResult } from '../allocator/index.js';
 import type { Config, ConfigIssue } from '../config/types.js';
-import type { Service } from '../model/kubernetes.js';
-import { loadConfig, objectsOfKind } from '../sources/manifests/index.js';
-import type { ManifestSet } from '../sources/manifests/index.js';
+import type { ObjectIssue } from '../model/cluster.js';
+import { ClusterState } from '../pipeline/cluster-state.js';
+import { ManifestSource } from '../sources/manifests/source.js';
 import { formatIssue, sortIssues } from './config-command.js';
-import { clusterObjectsOf } from '../sources/manifests/snapshot.js';
 import { advertisementReport, formatAdvertisementReport } from '../speaker/plan-report.js';
 import type { AdvertisementReport, AdvertisementRow, WithheldRow } from '../speaker/plan-report.js';
-import type { ServiceIps } from '../speaker/planner.js';
 import { defaultIo, type CommandIo } from './io.js';
 
 export type { CommandIo };
@@ -63,13 +60,12 @@ export interface PlanReport {
   readonly withheld?: readonly WithheldRow[];
 }
 
-/** Everything read and computed for a plan, for commands that build on it. */
+/** Everything read and computed for a plan: the pipeline's state after reading the manifests. */
 export interface PlanInputs {
-  readonly manifests: ManifestSet;
+  readonly state: ClusterState;
   readonly config: Config;
-  readonly services: readonly Service[];
-  readonly namespaces: NamespaceLabels;
-  readonly allocation: AllocationResult;
+  /** Errors printed (files that do not parse, invalid objects): the plan is of the rest. */
+  readonly errors: number;
 }
 
 /** Parses the plan flags; a string is a usage error. */
@@ -112,35 +108,6 @@ export function parsePlanArgs(argv: readonly string[]): PlanOptions | string {
   return { paths, json, ...(lbClass !== undefined ? { loadBalancerClass: lbClass } : {}), ...(node !== undefined ? { node } : {}) };
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** The core/v1 Services of a manifest set, as snapshots (objects without a name are skipped). */
-export function servicesOf(set: ManifestSet): Service[] {
-  const out: Service[] = [];
-  for (const o of objectsOfKind(set.objects, 'Service')) {
-    const obj = o.object;
-    if (obj.apiVersion !== undefined && obj.apiVersion !== 'v1') continue;
-    const meta = obj.metadata;
-    if (!isRecord(meta) || typeof meta.name !== 'string') continue;
-    out.push({ ...(obj as unknown as Service), spec: isRecord(obj.spec) ? (obj.spec as Service['spec']) : {} });
-  }
-  return out;
-}
-
-/** Namespace name -> labels, from the Namespace objects of a manifest set. */
-export function namespacesOf(set: ManifestSet): NamespaceLabels {
-  const out: Record<string, Readonly<Record<string, string>>> = {};
-  for (const o of objectsOfKind(set.objects, 'Namespace')) {
-    if (o.object.apiVersion !== undefined && o.object.apiVersion !== 'v1') continue;
-    const meta = o.object.metadata;
-    if (!isRecord(meta) || typeof meta.name !== 'string') continue;
-    const labels: Record<string, string> = {};
-    if (isRecord(meta.labels)) for (const [k, v] of Object.entries(meta.labels)) if (typeof v === 'string') labels[k] = v;
-    out[meta.name] = labels;
-  }
-  return out;
-}
-
 /** The JSON form of one service result. */
 export function planService(r: ServiceResult): PlanService {
   return {
@@ -153,33 +120,39 @@ export function planService(r: ServiceResult): PlanService {
 }
 
 /**
- * Reads the manifests and computes the allocation. Resolves to the inputs, or to the exit code after
- * printing why there is no plan (unreadable files, an invalid configuration).
+ * Reads the manifests into the pipeline (`ClusterState`, as `metallb-ts run` does) and prints every
+ * problem on stderr: files that do not parse, configuration errors and warnings, invalid objects
+ * (each left out on its own). Resolves to the inputs, or to the exit code when there is no
+ * configuration to plan with.
  */
 export async function readPlanInputs(options: PlanOptions, io: CommandIo): Promise<PlanInputs | number> {
-  const { result, manifests } = await loadConfig(options.paths);
-  for (const e of manifests.errors) io.stderr(`${e.file}${e.line > 0 ? `:${e.line}` : ''}: ${e.message} (${e.code})\n`);
-  if (manifests.errors.length > 0) return 1;
-  const warnings: readonly ConfigIssue[] = result.ok ? result.config.warnings : result.warnings;
-  for (const w of sortIssues(warnings)) io.stderr(`${formatIssue(w)}\n`);
-  if (!result.ok) {
-    for (const e of sortIssues(result.errors)) io.stderr(`${formatIssue(e)}\n`);
-    io.stderr(`metallb-ts plan: the configuration is invalid (${result.errors.length} error${result.errors.length === 1 ? '' : 's'})\n`);
-    return 1;
-  }
-  const services = servicesOf(manifests);
-  const namespaces = namespacesOf(manifests);
-  const allocatorOptions: AllocatorOptions = {
+  const state = new ClusterState({
     standalone: true,
     ...(options.loadBalancerClass !== undefined ? { loadBalancerClass: options.loadBalancerClass } : {}),
-  };
-  const allocation = allocateAll({ pools: result.config.pools, services, namespaces, options: allocatorOptions });
-  return { manifests, config: result.config, services, namespaces, allocation };
+  });
+  state.apply(await new ManifestSource(options.paths).load());
+  const errors: (ConfigIssue | ObjectIssue)[] = [];
+  for (const issues of state.sourceIssues().values()) for (const e of issues) errors.push(e);
+  for (const bad of state.invalidObjects()) for (const e of bad.issues) errors.push(e);
+  const config = state.config;
+  const configIssues = state.configIssues;
+  for (const w of sortIssues(configIssues.filter((e) => e.severity === 'warning'))) io.stderr(`${formatIssue(w)}\n`);
+  for (const e of sortIssues(errors.filter((e) => e.severity === 'warning'))) io.stderr(`${formatIssue(e)}\n`);
+  const failed = errors.filter((e) => e.severity === 'error');
+  for (const e of sortIssues(failed)) io.stderr(`${formatIssue(e)}\n`);
+  if (!config || state.configStale) {
+    const configErrors = configIssues.filter((e) => e.severity === 'error');
+    for (const e of sortIssues(configErrors)) io.stderr(`${formatIssue(e)}\n`);
+    io.stderr(`metallb-ts plan: the configuration is invalid (${configErrors.length} error${configErrors.length === 1 ? '' : 's'})\n`);
+    return 1;
+  }
+  return { state, config, errors: failed.length };
 }
 
 /** The report's allocation sections. */
 export function planReport(inputs: PlanInputs): PlanReport {
-  return { services: inputs.allocation.services.map(planService), pools: inputs.allocation.pools };
+  const allocation = inputs.state.allocationReport();
+  return { services: allocation.services.map(planService), pools: allocation.pools };
 }
 
 /** Pads columns of a table of strings (first row = header). */
@@ -224,19 +197,11 @@ export function renderPlanText(report: PlanReport): string {
 }
 
 /**
- * The speaker's sections: each node's advertisements and withheld services, planned from this plan's
- * allocation with the Nodes and EndpointSlices of the manifests, as `metallb-ts run` plans them.
+ * The speaker's sections: each node's advertisements and withheld services, planned from the same
+ * state with the same planner as `metallb-ts run`.
  */
 export function speakerSections(inputs: PlanInputs, options: PlanOptions): AdvertisementReport | { readonly unknownNode: string } {
-  const objects = clusterObjectsOf(inputs.manifests);
-  const allocations = new Map<string, ServiceIps>();
-  for (const s of inputs.allocation.services) if (s.ips.length > 0 && s.pool !== undefined) allocations.set(s.service, { ips: s.ips, pool: s.pool });
-  return advertisementReport({
-    config: inputs.config,
-    nodes: objects.nodes,
-    services: objects.services,
-    endpointSlices: objects.endpointSlices,
-    allocations,
+  return advertisementReport(inputs.state, {
     ...(options.node !== undefined ? { node: options.node } : {}),
     ...(options.loadBalancerClass !== undefined ? { loadBalancerClass: options.loadBalancerClass } : {}),
   });
@@ -262,5 +227,9 @@ export async function planCommand(argv: readonly string[], io: CommandIo = defau
   }
   const report: PlanReport = { ...planReport(inputs), advertisements: speaker.advertisements, withheld: speaker.withheld };
   io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderPlanText(report)}\n${formatAdvertisementReport(speaker)}\n`);
+  if (inputs.errors > 0) {
+    io.stderr(`metallb-ts plan: ${inputs.errors} error${inputs.errors === 1 ? '' : 's'} in the manifests; the plan leaves those objects out\n`);
+    return 1;
+  }
   return 0;
 }

@@ -7,7 +7,7 @@
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
-import { loadSnapshot } from '../sources/manifests/snapshot.js';
+import { loadClusterState, stateErrors } from '../sources/manifests/state.js';
 import type { ChildExit, ChildHandle } from './children.js';
 import { startChild } from './children.js';
 import { LabRouter } from './lab-router.js';
@@ -70,12 +70,13 @@ export interface DemoHandle {
 export async function startDemo(options: DemoOptions): Promise<DemoHandle> {
   const out = options.out ?? process.stdout;
   const write = (text: string): void => void out.write(text.endsWith('\n') ? text : `${text}\n`);
-  const snapshot = await loadSnapshot(options.manifests);
-  if (!snapshot.ok) {
-    const lines = snapshot.errors.map((e) => `  ${e.file ?? ''}${e.line !== undefined ? `:${e.line}` : ''} ${e.object} ${e.path}: ${e.message}`);
+  const state = await loadClusterState(options.manifests);
+  const errors = stateErrors(state);
+  if (!state.config || errors.length > 0) {
+    const lines = errors.map((e) => `  ${e.file ?? ''}${e.line !== undefined ? `:${e.line}` : ''} ${e.object} ${e.path}: ${e.message}`);
     throw new Error(`the demo manifests are not valid:\n${lines.join('\n')}`);
   }
-  const topology = labTopology(snapshot.config, snapshot.nodes);
+  const topology = labTopology(state.config, state.nodes());
   for (const p of topology.problems) write(`demo: ${p}`);
   if (topology.routers.length === 0) throw new Error('the manifests configure no BGP peer for the lab router to stand for');
   if (topology.nodes.length === 0) throw new Error('no node of the manifests peers with any router');

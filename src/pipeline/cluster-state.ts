@@ -100,6 +100,8 @@ export class ClusterState implements PlanSource {
   #configIssues: readonly ConfigIssue[] = [];
   #configStale = false;
   #allocator: Allocator | undefined;
+  /** The allocation result last reported for each service, so that a delta lists only real changes. */
+  readonly #reported = new Map<string, ServiceResult>();
 
   constructor(options: ClusterStateOptions) {
     this.options = options;
@@ -132,6 +134,16 @@ export class ClusterState implements PlanSource {
 
   node(name: string): Node | undefined {
     return this.#nodes.get(name);
+  }
+
+  /** The Node objects, by name. */
+  nodes(): Node[] {
+    const out: Node[] = [];
+    for (const name of this.nodeNames()) {
+      const n = this.#nodes.get(name);
+      if (n) out.push(n);
+    }
+    return out;
   }
 
   /** Names of the Node objects, sorted. */
@@ -247,11 +259,15 @@ export class ClusterState implements PlanSource {
     const events: AllocationEvent[] = [];
     const take = (c: { updated: readonly ServiceResult[]; removed: readonly string[]; events: readonly AllocationEvent[] }): void => {
       for (const r of c.updated) {
+        const before = this.#reported.get(r.service);
+        if (before === r || (before && sameJson(before, r))) continue;
+        this.#reported.set(r.service, r);
         updated.set(r.service, r);
         deallocated.delete(r.service);
         services.add(r.service);
       }
       for (const k of c.removed) {
+        if (!this.#reported.delete(k)) continue;
         deallocated.add(k);
         updated.delete(k);
         services.add(k);
@@ -259,7 +275,9 @@ export class ClusterState implements PlanSource {
       for (const e of c.events) events.push(e);
     };
     if (this.#config) {
-      if (!this.#allocator) {
+      // A fresh allocator (or one still empty when the services arrive in bulk) is built in one pass.
+      const bulk = this.#allocator !== undefined && this.#allocator.state.entries.size === 0 && changedServices.size > 1000;
+      if (!this.#allocator || bulk) {
         this.#allocator = new Allocator({
           pools: this.#config.pools,
           services: [...this.#services.values()],

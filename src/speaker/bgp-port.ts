@@ -102,6 +102,24 @@ export function speakerPort(speaker: Speaker, logger: Logger): SpeakerPort & { s
         logger.error('speakerError', 'failed to set advertisements', { peerName: name, error: err instanceof Error ? err.message : String(err) });
       }
     },
+    updateAdvertisements(name, upsert, withdraw) {
+      const ads: Advertisement[] = [];
+      for (const a of upsert) {
+        const converted = advertisementOf(a);
+        if (converted) ads.push(converted);
+        else logger.error('speakerError', 'advertisement cannot be encoded, skipped', { peerName: name, prefix: a.prefix });
+      }
+      const prefixes: Prefix[] = [];
+      for (const text of withdraw) {
+        const p = prefixOfText(text);
+        if (p) prefixes.push(p);
+      }
+      try {
+        speaker.updateAdvertisements(name, { upsert: ads, withdraw: prefixes });
+      } catch (err) {
+        logger.error('speakerError', 'failed to update advertisements', { peerName: name, error: err instanceof Error ? err.message : String(err) });
+      }
+    },
     async settled() {
       await Promise.all([...pending]);
     },

@@ -1,11 +1,12 @@
 /**
- * One node's speaker on manifests: the BGP `Speaker`, the runtime, and reloads that read the files
- * again and apply the snapshot. Reloads never overlap: one that is asked for while another runs is
- * done once right after it (the files are read again then, so nothing is missed).
+ * One node's speaker on manifests: the BGP `Speaker`, the runtime, and the manifest source. A reload
+ * re-reads the files named (all of them when none is named) and applies only the objects that
+ * changed. Reloads never overlap: files named while one runs are read right after it, once.
  */
 import { Speaker } from '../bgp/session/speaker.js';
 import type { Logger } from '../observe/log.js';
-import { loadSnapshot } from '../sources/manifests/snapshot.js';
+import type { ChangeBatch, ObjectChange } from '../model/cluster.js';
+import { ManifestSource } from '../sources/manifests/source.js';
 import { speakerPort } from './bgp-port.js';
 import { SpeakerRuntime } from './runtime.js';
 
@@ -17,11 +18,13 @@ export interface NodeSpeakerOptions {
   readonly listen?: { readonly host: string; readonly port: number };
   /** Called after every reload (for metrics): whether it applied, and the UPDATEs it caused. */
   readonly onReload?: (report: ReloadReport) => void;
+  /** MetalLB's `--lb-class`. */
+  readonly loadBalancerClass?: string;
 }
 
 /** What one reload did (for the k8s-client metrics and the change-to-UPDATE latency). */
 export interface ReloadReport {
-  /** The manifests were read, valid, and applied. */
+  /** The manifests were read and applied, and the configuration is not stale. */
   readonly ok: boolean;
   /** Seconds from the reload being asked for to the manifests being applied. */
   readonly seconds: number;
@@ -35,8 +38,8 @@ export interface ReloadReport {
 export interface NodeSpeaker {
   readonly speaker: Speaker;
   readonly runtime: SpeakerRuntime;
-  /** Reads the manifests again and applies them; resolves when applied. */
-  reload(): Promise<void>;
+  /** Reads the files again (these, or all) and applies what changed; resolves when applied. */
+  reload(files?: readonly string[]): Promise<void>;
   /** Closes every session with Cease (administrative shutdown) and the listener. */
   close(): Promise<void>;
 }
@@ -57,31 +60,44 @@ export async function startNodeSpeaker(options: NodeSpeakerOptions): Promise<Nod
   });
   await speaker.start();
   const port = speakerPort(speaker, logger);
-  const runtime = new SpeakerRuntime({ node: options.node, speaker: port, logger });
+  const runtime = new SpeakerRuntime({
+    node: options.node,
+    speaker: port,
+    logger,
+    ...(options.loadBalancerClass !== undefined ? { loadBalancerClass: options.loadBalancerClass } : {}),
+  });
+  const source = new ManifestSource(options.manifests);
 
   let running: Promise<void> | undefined;
-  let again = false;
+  /** Files to read on the next pass; `all` when every file is to be read. */
+  let pending: Set<string> | 'all' | undefined;
   let closed = false;
-  /** When the reload now pending (or running) was first asked for, ms (monotonic). */
+  let started = false;
+  /** When the reload now pending was first asked for, ms (monotonic). */
   let requestedAt = performance.now();
   const updateCounts = (): Map<string, number> => new Map(speaker.status().map((x) => [x.peer, x.counters.messagesSent.update]));
-  const once = async (): Promise<void> => {
-    const asked = requestedAt;
+  const apply = (batch: ChangeBatch): boolean => runtime.apply(batch).applied;
+  const once = async (files: Set<string> | 'all', asked: number): Promise<void> => {
     let ok = false;
     const updates: { peer: string; seconds: number }[] = [];
     try {
-      const snapshot = await loadSnapshot(options.manifests);
-      // At start, the sessions open first, and the event loop turns between opening them, allocating
-      // and planning (the connect completes and the OPEN goes out; the peer's OPEN and KEEPALIVE are
-      // answered): the handshake overlaps that work and the table goes out as soon as the plan is ready.
-      if (!closed && runtime.openSessions(snapshot)) {
-        await turns(2);
-        runtime.allocateAhead(snapshot);
-        await turns(2);
-      }
+      const batch = !started ? await source.load() : await source.reload(files === 'all' ? undefined : [...files]);
       if (!closed) {
         const before = updateCounts();
-        ok = runtime.apply(snapshot).applied;
+        if (!started) {
+          // At start the configuration and the Nodes go first: the sessions open, and the event loop
+          // turns (the connect completes, the OPEN goes out, the peer's OPEN and KEEPALIVE are
+          // answered) while the services are allocated and planned.
+          started = true;
+          const head: ObjectChange[] = [];
+          const tail: ObjectChange[] = [];
+          for (const c of batch.changes) (c.kind === 'Config' || c.kind === 'Node' || c.kind === 'Namespace' ? head : tail).push(c);
+          apply({ changes: head, ...(batch.sourceIssues ? { sourceIssues: batch.sourceIssues } : {}) });
+          await turns(2);
+          ok = closed ? false : apply({ changes: tail });
+        } else {
+          ok = apply(batch);
+        }
         const after = performance.now();
         for (const [peer, n] of updateCounts()) {
           const was = before.get(peer);
@@ -93,18 +109,21 @@ export async function startNodeSpeaker(options: NodeSpeakerOptions): Promise<Nod
     }
     if (!closed) options.onReload?.({ ok, seconds: (performance.now() - asked) / 1000, updates });
   };
-  const reload = (): Promise<void> => {
-    if (running) {
-      if (!again) requestedAt = performance.now();
-      again = true;
-      return running;
+  const reload = (files?: readonly string[]): Promise<void> => {
+    if (pending === undefined) requestedAt = performance.now();
+    if (files === undefined || pending === 'all') pending = 'all';
+    else {
+      pending ??= new Set();
+      for (const f of files) pending.add(f);
     }
-    requestedAt = performance.now();
+    if (running) return running;
     running = (async () => {
-      do {
-        again = false;
-        await once();
-      } while (again && !closed);
+      while (pending !== undefined && !closed) {
+        const files = pending;
+        const asked = requestedAt;
+        pending = undefined;
+        await once(files, asked);
+      }
       running = undefined;
     })();
     return running;

@@ -4,18 +4,15 @@
  * from the BGP speaker's `status()` and Adj-RIB-Outs, the runtime's plan and snapshot, and the reload
  * counters this module keeps from `NodeSpeaker`'s `onReload` reports.
  *
- * Pool usage and allocation failures are recomputed from the snapshot in force (`allocateAll` is a
- * pure function of it, as the runtime's own allocation is), once per snapshot.
+ * Pool usage, allocation failures and the plan are read from the runtime's pipeline state (the same
+ * allocator and planner the speaker announces from); nothing here recomputes them.
  */
 import type { AdvertisedRoute, SessionStatus } from '../bgp/session/session.js';
-import { allocateAll } from '../allocator/allocator.js';
-import type { AllocationResult } from '../allocator/types.js';
 import { canonicalIp } from '../model/ip.js';
 import type { MetricsSnapshot, SessionMetrics } from '../observe/metrics.js';
 import type { StatusInput } from '../observe/status.js';
 import type { NodeSpeaker, ReloadReport } from './node-speaker.js';
 import type { AnnouncementPlan } from './planner.js';
-import type { ClusterSnapshot } from './runtime.js';
 
 /** Reload counters (MetalLB's k8s client metrics). */
 export class ReloadStats {
@@ -62,7 +59,6 @@ export class NodeOperations {
   readonly stats = new ReloadStats();
   readonly #node: string;
   #speaker: NodeSpeaker | undefined;
-  #allocation: { snapshot: ClusterSnapshot; result: AllocationResult } | undefined;
 
   /** `node` is this node's name; the speaker is attached once started (`attach`). */
   constructor(node: string) {
@@ -79,18 +75,6 @@ export class NodeOperations {
     return this.#speaker !== undefined && this.stats.loaded;
   }
 
-  #allocationResult(): AllocationResult | undefined {
-    const snap = this.#speaker?.runtime.current;
-    if (!snap) return undefined;
-    if (this.#allocation?.snapshot !== snap) {
-      this.#allocation = {
-        snapshot: snap,
-        result: allocateAll({ pools: snap.config.pools, services: snap.services, options: { standalone: true } }),
-      };
-    }
-    return this.#allocation.result;
-  }
-
   #desiredByPeer(plan: AnnouncementPlan | undefined): Map<string, string[]> {
     return new Map((plan?.peers ?? []).map((p) => [p.name, p.advertisements.map((a) => a.prefix)]));
   }
@@ -104,7 +88,7 @@ export class NodeOperations {
       status,
       pendingPrefixes: pendingPrefixes(status, desired.get(status.name) ?? [], speaker?.advertisedRoutes(status.name) ?? []),
     }));
-    const allocation = this.#allocationResult();
+    const allocation = this.#speaker?.runtime.cluster.allocationReport();
     const servicesPerPool = new Map<string, number>();
     for (const r of allocation?.services ?? []) {
       if (r.pool !== undefined && r.ips.length > 0) servicesPerPool.set(r.pool, (servicesPerPool.get(r.pool) ?? 0) + 1);
@@ -116,7 +100,7 @@ export class NodeOperations {
       sessions,
       pools: (allocation?.pools ?? []).map((p) => ({ ...p, servicesAllocated: servicesPerPool.get(p.pool) ?? 0 })),
       announced,
-      config: { loaded: this.stats.loaded, stale: this.stats.stale, updates: this.stats.updates, updateErrors: this.stats.updateErrors },
+      config: { loaded: this.stats.loaded, stale: this.#speaker?.runtime.stale ?? this.stats.stale, updates: this.stats.updates, updateErrors: this.stats.updateErrors },
       refusedConnections: speaker?.refusedConnections ?? 0,
       ready: this.ready,
     };
@@ -127,7 +111,7 @@ export class NodeOperations {
     const speaker = this.#speaker?.speaker;
     const sessions = speaker?.status() ?? [];
     const failures = new Map<string, { reason: string; message: string }>();
-    for (const r of this.#allocationResult()?.services ?? []) {
+    for (const r of this.#speaker?.runtime.cluster.allocationReport().services ?? []) {
       if (r.error) failures.set(r.service, { reason: r.error.reason, message: r.error.message });
     }
     const plan = this.#speaker?.runtime.currentPlan;

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import type { EndpointSlice, Service } from '../model/kubernetes.js';
-import { loadSnapshot } from '../sources/manifests/snapshot.js';
+import { ClusterState } from '../pipeline/cluster-state.js';
+import { ManifestSource } from '../sources/manifests/source.js';
 import { advertisementReport, formatAdvertisementReport } from './plan-report.js';
-import { allocateFromSnapshot } from './runtime.js';
 
 const SEED = fileURLToPath(new URL('../../../examples/seed', import.meta.url));
 
@@ -20,12 +20,15 @@ const localSlice: EndpointSlice = {
 };
 
 test('every node: what each peer receives, and why the rest is withheld', async () => {
-  const s = await loadSnapshot([SEED]);
-  assert.ok(s.ok);
-  const services = [...s.services, local];
-  const endpointSlices = [...s.endpointSlices, localSlice];
-  const { allocations } = allocateFromSnapshot(s.config, services);
-  const r = advertisementReport({ config: s.config, nodes: s.nodes, services, endpointSlices, allocations });
+  const state = new ClusterState({ standalone: true });
+  state.apply(await new ManifestSource([SEED]).load());
+  state.apply({
+    changes: [
+      { op: 'upsert', kind: 'Service', key: 'web/shop', object: local },
+      { op: 'upsert', kind: 'EndpointSlice', key: 'web/shop-1', object: localSlice },
+    ],
+  });
+  const r = advertisementReport(state);
   assert.ok('advertisements' in r);
   assert.deepEqual(r.nodes, ['node-116', 'node-117']);
   assert.deepEqual(r.advertisements, [
@@ -40,8 +43,8 @@ test('every node: what each peer receives, and why the rest is withheld', async 
   assert.deepEqual(lines[3], ['node-117', '127.0.0.1', 'peer1', '10.10.10.12/32', '0', '-', '-']);
   assert.deepEqual(lines.slice(-2), [['SERVICE', 'NODE', 'WITHHELD'], ['web/shop', 'node-117', 'noLocalEndpoints']]);
 
-  const one = advertisementReport({ config: s.config, nodes: s.nodes, services, endpointSlices, allocations, node: 'node-117' });
+  const one = advertisementReport(state, { node: 'node-117' });
   assert.ok('advertisements' in one);
   assert.deepEqual(one.nodes, ['node-117']);
-  assert.deepEqual(advertisementReport({ config: s.config, nodes: s.nodes, services, endpointSlices, allocations, node: 'nope' }), { unknownNode: 'nope' });
+  assert.deepEqual(advertisementReport(state, { node: 'nope' }), { unknownNode: 'nope' });
 });

@@ -1,12 +1,11 @@
 /**
  * What every node would announce, for `metallb-ts plan`: per node, each prefix each peer would receive
- * with its attributes, and why each other LoadBalancer service is withheld. The same allocation and
- * planner as `metallb-ts run`, so the report is what the speakers do. Pure.
+ * with its attributes, and why each other LoadBalancer service is withheld. Read from the pipeline's
+ * state with the same `NodePlanner` as `metallb-ts run`, so the report is what the speakers do. Pure.
  */
-import type { Config } from '../config/types.js';
-import type { EndpointSlice, Node, Service } from '../model/kubernetes.js';
-import { planAnnouncements } from './planner.js';
-import type { AnnouncementPlan, ServiceIps } from './planner.js';
+import type { ClusterState } from '../pipeline/cluster-state.js';
+import { NodePlanner } from './planner.js';
+import type { AnnouncementPlan } from './planner.js';
 
 /** One prefix as one peer of one node would receive it. */
 export interface AdvertisementRow {
@@ -38,38 +37,27 @@ export interface AdvertisementReport {
   readonly plans: readonly AnnouncementPlan[];
 }
 
-export interface ReportInput {
-  readonly config: Config;
-  readonly nodes: readonly Node[];
-  readonly services: readonly Service[];
-  readonly endpointSlices: readonly EndpointSlice[];
-  readonly allocations: ReadonlyMap<string, ServiceIps>;
+export interface ReportOptions {
   /** Only this node (every node when absent). */
   readonly node?: string;
   /** The load balancer class handled (`--lb-class`); unset handles services without a class. */
   readonly loadBalancerClass?: string;
 }
 
-/** The report, or the name of the node that is not in the manifests. */
-export function advertisementReport(input: ReportInput): AdvertisementReport | { readonly unknownNode: string } {
-  let nodes = input.nodes;
-  if (input.node !== undefined) {
-    const n = input.nodes.find((x) => x.metadata.name === input.node);
-    if (!n) return { unknownNode: input.node };
-    nodes = [n];
+/** The report of the nodes of `state`, or the name of the node that is not in it. */
+export function advertisementReport(state: ClusterState, options: ReportOptions = {}): AdvertisementReport | { readonly unknownNode: string } {
+  let nodes = state.nodeNames();
+  if (options.node !== undefined) {
+    if (!state.node(options.node)) return { unknownNode: options.node };
+    nodes = [options.node];
   }
   const advertisements: AdvertisementRow[] = [];
   const withheld: WithheldRow[] = [];
   const plans: AnnouncementPlan[] = [];
-  for (const node of nodes) {
-    const plan = planAnnouncements({
-      config: input.config,
-      node,
-      services: input.services,
-      allocations: input.allocations,
-      endpointSlices: input.endpointSlices,
-      ...(input.loadBalancerClass !== undefined ? { options: { loadBalancerClass: input.loadBalancerClass } } : {}),
-    });
+  for (const name of nodes) {
+    const planner = new NodePlanner(name, state, options.loadBalancerClass !== undefined ? { loadBalancerClass: options.loadBalancerClass } : {});
+    planner.reset(state.config, state.node(name));
+    const plan = planner.plan();
     plans.push(plan);
     for (const p of plan.peers) {
       for (const a of p.advertisements) {
@@ -86,7 +74,7 @@ export function advertisementReport(input: ReportInput): AdvertisementReport | {
     }
     for (const w of plan.withheld) withheld.push({ service: w.service, node: plan.node, reason: w.reason });
   }
-  return { nodes: nodes.map((n) => n.metadata.name), advertisements, withheld, plans };
+  return { nodes, advertisements, withheld, plans };
 }
 
 function table(rows: readonly (readonly string[])[]): string {

@@ -452,6 +452,8 @@ export class NodePlanner {
   readonly #prefixServices = new Map<string, Set<string>>();
   /** Peer name -> prefix -> what it receives. */
   readonly #peerRoutes = new Map<string, Map<string, PeerRoute>>();
+  /** Each peer's routes before the last `reset`, to tell which peers' sets it changed. */
+  #routesBeforeReset = new Map<string, Map<string, PeerRoute>>();
   #plan: AnnouncementPlan | undefined;
 
   /** A planner for the node `node`, reading services from `source`. */
@@ -477,6 +479,7 @@ export class NodePlanner {
     this.#context = config && node ? this.#contextOf(config, node) : undefined;
     this.#outcomes.clear();
     this.#prefixServices.clear();
+    this.#routesBeforeReset = new Map(this.#peerRoutes);
     this.#peerRoutes.clear();
     this.#plan = undefined;
     const ctx = this.#context;
@@ -496,6 +499,7 @@ export class NodePlanner {
 
   /** Re-judges the services `keys` (added, changed, removed, re-allocated, or their endpoints changed). */
   update(keys: Iterable<string>): PlanChanges {
+    this.#routesBeforeReset = new Map();
     const ctx = this.#context;
     const empty = { reset: false, peers: new Map<string, PeerChange>(), announced: [], updated: [], withdrawn: [] };
     if (!ctx) return empty;
@@ -545,6 +549,21 @@ export class NodePlanner {
     // Services sharing a changed prefix are compared too: their merged attributes may have changed.
     for (const p of prefixes) for (const key of this.#prefixServices.get(p) ?? []) if (!next.has(key)) next.set(key, this.#outcomes.get(key));
     return { reset: false, peers, ...this.#events(before, undefined, next.keys()) };
+  }
+
+  /**
+   * Whether the last `reset` left what `peer` receives as it was under the name `before` (a peer
+   * renamed by the new configuration keeps its session, so its old set is its new set's baseline).
+   */
+  unchangedByReset(before: string, peer: string): boolean {
+    const was = this.#routesBeforeReset.get(before);
+    const now = this.#peerRoutes.get(peer);
+    if (!was || !now || was.size !== now.size) return false;
+    for (const [prefix, route] of now) {
+      const old = was.get(prefix);
+      if (!old || attributesKey(old.ad) !== attributesKey(route.ad)) return false;
+    }
+    return true;
   }
 
   /** Everything `peer` should receive now, in prefix order. */

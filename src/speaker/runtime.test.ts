@@ -4,16 +4,24 @@ import { readFileSync } from 'node:fs';
 import type { Config, PeerConfig, PoolConfig } from '../config/types.js';
 import type { EndpointSlice, Node, Service } from '../model/kubernetes.js';
 import { createLogger } from '../observe/log.js';
-import type { ClusterSnapshot, RouteAdvertisement, SessionSettings, SpeakerPort } from './runtime.js';
+import type { RouteAdvertisement, SessionSettings, SpeakerPort } from './runtime.js';
 import { SpeakerRuntime } from './runtime.js';
+import { World } from './test-world.js';
+import type { WorldState } from './test-world.js';
 import { advertisementConfig as adv, peerConfig, poolConfig } from '../config/test-builders.js';
 
 // ---- a fake speaker that records every call ----
 
+/** What the session layer reads of an advertisement. */
+function wire(a: RouteAdvertisement): RouteAdvertisement {
+  return { prefix: a.prefix, ...(a.localPref !== undefined ? { localPref: a.localPref } : {}), communities: a.communities, largeCommunities: a.largeCommunities };
+}
+
 type Call =
   | { op: 'addPeer'; settings: SessionSettings }
   | { op: 'removePeer'; name: string }
-  | { op: 'setAdvertisements'; name: string; ads: readonly RouteAdvertisement[] };
+  | { op: 'setAdvertisements'; name: string; ads: readonly RouteAdvertisement[] }
+  | { op: 'updateAdvertisements'; name: string; upsert: readonly RouteAdvertisement[]; withdraw: readonly string[] };
 
 class FakeSpeaker implements SpeakerPort {
   calls: Call[] = [];
@@ -24,7 +32,10 @@ class FakeSpeaker implements SpeakerPort {
     this.calls.push({ op: 'removePeer', name });
   }
   setAdvertisements(name: string, ads: readonly RouteAdvertisement[]): void {
-    this.calls.push({ op: 'setAdvertisements', name, ads });
+    this.calls.push({ op: 'setAdvertisements', name, ads: ads.map(wire) });
+  }
+  updateAdvertisements(name: string, upsert: readonly RouteAdvertisement[], withdraw: readonly string[]): void {
+    this.calls.push({ op: 'updateAdvertisements', name, upsert: upsert.map(wire), withdraw });
   }
   take(): Call[] {
     const c = this.calls;
@@ -77,9 +88,8 @@ function slice(namespace: string, svc: string, nodes: string[], ready = true): E
   };
 }
 
-function snapshot(over: Partial<ClusterSnapshot> = {}): ClusterSnapshot {
+function snapshot(over: WorldState = {}): WorldState {
   return {
-    ok: true,
     config: config(),
     nodes: [node('node-116', '127.0.0.116'), node('node-117', '127.0.0.117')],
     services: [service('argocd', 'argocd-server', '10.10.10.12')],
@@ -88,15 +98,21 @@ function snapshot(over: Partial<ClusterSnapshot> = {}): ClusterSnapshot {
   };
 }
 
-function setup(nodeName = 'node-116'): { rt: SpeakerRuntime; speaker: FakeSpeaker; logs: Record<string, unknown>[] } {
+function setup(nodeName = 'node-116'): {
+  rt: { apply(state: WorldState): ReturnType<SpeakerRuntime['apply']>; runtime: SpeakerRuntime; sessionSettings(): ReadonlyMap<string, SessionSettings> };
+  speaker: FakeSpeaker;
+  logs: Record<string, unknown>[];
+} {
   const speaker = new FakeSpeaker();
   const logs: Record<string, unknown>[] = [];
   const logger = createLogger({ level: 'all', write: (l) => logs.push(JSON.parse(l) as Record<string, unknown>) });
-  const rt = new SpeakerRuntime({
-    node: nodeName,
-    speaker,
-    logger,
-  });
+  const runtime = new SpeakerRuntime({ node: nodeName, speaker, logger });
+  const world = new World();
+  const rt = {
+    runtime,
+    apply: (state: WorldState) => runtime.apply(world.batch(state)),
+    sessionSettings: () => runtime.sessionSettings(),
+  };
   return { rt, speaker, logs };
 }
 
@@ -123,51 +139,29 @@ describe('SpeakerRuntime', () => {
     assert.deepEqual(events(logs), ['config reloaded', 'ipAllocated', 'peerAdded', 'updatedAdvertisements', 'serviceAnnounced']);
   });
 
-  test('openSessions at start adds the peers first; apply keeps those sessions and sends their table', () => {
+  test('a batch of configuration and nodes opens the sessions; the services that follow are sent as one set', () => {
     const { rt, speaker, logs } = setup();
-    assert.equal(rt.openSessions(snapshot()), true);
+    const all = snapshot();
+    rt.apply({ config: config(), ...(all.nodes ? { nodes: all.nodes } : {}) });
     const opened = speaker.take();
-    assert.deepEqual(opened.map((c) => c.op), ['addPeer']);
+    assert.deepEqual(opened.map((c) => c.op), ['addPeer', 'setAdvertisements']);
     assert.ok(opened[0]?.op === 'addPeer');
     assert.equal(opened[0].settings.sourceAddress, '127.0.0.116');
-    assert.equal(rt.apply(snapshot()).applied, true);
+    assert.deepEqual(opened[1]?.op === 'setAdvertisements' && opened[1].ads, []);
+    rt.apply(all);
     const calls = speaker.take();
-    assert.deepEqual(calls.map((c) => c.op), ['setAdvertisements']);
-    assert.ok(calls[0]?.op === 'setAdvertisements');
-    assert.deepEqual(calls[0].ads, [{ prefix: '10.10.10.12/32', localPref: 0, communities: [], largeCommunities: [] }]);
-    // The same lines as a plain apply, config first; the peer is added once.
+    assert.deepEqual(calls, [{ op: 'updateAdvertisements', name: 'peer1', upsert: [{ prefix: '10.10.10.12/32', localPref: 0, communities: [], largeCommunities: [] }], withdraw: [] }]);
     assert.deepEqual(events(logs), ['config reloaded', 'peerAdded', 'ipAllocated', 'updatedAdvertisements', 'serviceAnnounced']);
-    // Only at start: once a snapshot is applied it opens nothing.
-    assert.equal(rt.openSessions(snapshot()), false);
-    assert.deepEqual(speaker.take(), []);
   });
 
-  test('allocateAhead: apply of the same snapshot uses that allocation; another snapshot allocates anew', () => {
-    const speaker = new FakeSpeaker();
-    let calls = 0;
-    const rt = new SpeakerRuntime({
-      node: 'node-116',
-      speaker,
-      logger: createLogger({ level: 'none' }),
-      allocate: () => {
-        calls++;
-        return { allocations: new Map([['argocd/argocd-server', { ips: ['10.10.10.12'], pool: 'default' }]]), failures: new Map() };
-      },
-    });
-    const snap = snapshot();
-    rt.allocateAhead(snap);
-    assert.equal(calls, 1);
-    rt.apply(snap);
-    assert.equal(calls, 1);
+  test('openSessions opens nothing without this node', () => {
+    const { rt, speaker, logs } = setup('node-999');
     rt.apply(snapshot());
-    assert.equal(calls, 2);
-  });
-
-  test('openSessions opens nothing without this node or with a rejected snapshot', () => {
-    const { rt, speaker } = setup('node-999');
-    assert.equal(rt.openSessions(snapshot()), false);
-    assert.equal(rt.openSessions({ ok: false, errors: [] }), false);
     assert.deepEqual(speaker.take(), []);
+    const missing = logs.find((l) => l['event'] === 'nodeNotFound');
+    assert.equal(missing?.['level'], 'warn');
+    assert.deepEqual(missing?.['nodes'], ['node-116', 'node-117']);
+    assert.equal(rt.runtime.nodeFound, false);
   });
 
   test("the logs match the seed's lines key for key and value for value (plus level)", () => {
@@ -206,11 +200,9 @@ describe('SpeakerRuntime', () => {
       }),
     );
     let calls = speaker.take();
-    assert.deepEqual(calls.map((c) => c.op), ['setAdvertisements']);
-    assert.deepEqual(
-      calls[0]?.op === 'setAdvertisements' && calls[0].ads.map((a) => a.prefix),
-      ['10.10.10.10/32', '10.10.10.12/32'],
-    );
+    assert.deepEqual(calls, [
+      { op: 'updateAdvertisements', name: 'peer1', upsert: [{ prefix: '10.10.10.10/32', localPref: 0, communities: [], largeCommunities: [] }], withdraw: [] },
+    ]);
     assert.deepEqual(events(logs), ['ipAllocated', 'updatedAdvertisements', 'serviceAnnounced']);
     logs.length = 0;
 
@@ -222,8 +214,7 @@ describe('SpeakerRuntime', () => {
       }),
     );
     calls = speaker.take();
-    assert.deepEqual(calls.map((c) => c.op), ['setAdvertisements']);
-    assert.deepEqual(calls[0]?.op === 'setAdvertisements' && calls[0].ads.map((a) => a.prefix), ['10.10.10.12/32']);
+    assert.deepEqual(calls, [{ op: 'updateAdvertisements', name: 'peer1', upsert: [], withdraw: ['10.10.10.10/32'] }]);
     assert.deepEqual(events(logs), ['serviceWithdrawn']);
     assert.equal(logs[0]?.['reason'], 'noEndpoints');
     assert.equal(logs[0]?.['service'], 'web/shop');
@@ -233,7 +224,7 @@ describe('SpeakerRuntime', () => {
     // The service is deleted from the manifests.
     rt.apply(snapshot({ services: [], endpointSlices: [] }));
     calls = speaker.take();
-    assert.deepEqual(calls, [{ op: 'setAdvertisements', name: 'peer1', ads: [] }]);
+    assert.deepEqual(calls, [{ op: 'updateAdvertisements', name: 'peer1', upsert: [], withdraw: ['10.10.10.12/32'] }]);
     assert.deepEqual(events(logs), ['serviceWithdrawn']);
     assert.equal(logs[0]?.['reason'], 'serviceDeleted');
 
@@ -342,7 +333,7 @@ describe('SpeakerRuntime', () => {
       }),
     );
     const calls = speaker.take();
-    assert.deepEqual(calls.map((c) => [c.op, c.op === 'addPeer' ? c.settings.name : c.name]), [['setAdvertisements', 'peer2']]);
+    assert.deepEqual(calls.map((c) => [c.op, c.op === 'addPeer' ? c.settings.name : c.name]), [['updateAdvertisements', 'peer2']]);
 
     // keepaliveTime needs no reset (RFC 4271 §4.4: keepalives are local); nodeSelectors that still select
     // this node neither.
@@ -359,36 +350,30 @@ describe('SpeakerRuntime', () => {
     assert.deepEqual(logs[1]?.['fields'], ['keepaliveTime', 'nodeSelectors']);
   });
 
-  test('a rejected snapshot keeps the last good state and logs why', () => {
+  test('a configuration that does not build keeps the last good state and logs why', () => {
     const { rt, speaker, logs } = setup();
     rt.apply(snapshot());
     speaker.take();
     logs.length = 0;
-    const result = rt.apply({
-      ok: false,
-      errors: [
-        {
-          severity: 'error',
-          object: 'ConfigMap/config',
-          path: 'peers[0].hold-time',
-          value: '1s',
-          rule: 'holdTimeRange',
-          message: 'hold time must be 0 or at least 3s',
-          file: 'examples/seed/config.yaml',
-          line: 14,
-        },
-      ],
-    });
+    const result = rt.apply(snapshot({ config: config({ peers: [peer({ holdTime: 1 })] }) }));
     assert.equal(result.applied, false);
+    assert.equal(rt.runtime.stale, true);
     assert.deepEqual(speaker.take(), []);
     assert.equal(logs.length, 1);
     assert.equal(logs[0]?.['msg'], 'failed to parse the configuration');
     assert.equal(logs[0]?.['level'], 'error');
-    assert.deepEqual((logs[0]?.['errors'] as { rule: string; line: number }[]).map((e) => [e.rule, e.line]), [['holdTimeRange', 14]]);
-    assert.equal(rt.current?.services.length, 1);
-    // The next good snapshot is compared with the last good one: removing the service withdraws it.
+    assert.equal(logs[0]?.['keeping'], 'last good configuration');
+    assert.deepEqual((logs[0]?.['errors'] as { object: string; path: string }[]).map((e) => [e.object, e.path])[0], ['BGPPeer/peer1', 'spec.holdTime']);
+    assert.equal(rt.runtime.cluster.serviceCount, 1);
+    // Services keep flowing while the configuration is stale: removing the service withdraws it.
+    logs.length = 0;
+    rt.apply(snapshot({ config: config({ peers: [peer({ holdTime: 1 })] }), services: [] }));
+    assert.deepEqual(speaker.take(), [{ op: 'updateAdvertisements', name: 'peer1', upsert: [], withdraw: ['10.10.10.12/32'] }]);
+    // Fixed again: said so, and nothing else changes.
     rt.apply(snapshot({ services: [] }));
-    assert.deepEqual(speaker.take(), [{ op: 'setAdvertisements', name: 'peer1', ads: [] }]);
+    assert.deepEqual(speaker.take(), []);
+    assert.deepEqual(events(logs), ['serviceWithdrawn', 'configCurrent']);
+    assert.equal(rt.runtime.stale, false);
   });
 
   test('a node missing from the manifests closes its sessions and withdraws', () => {

@@ -1,35 +1,37 @@
 /**
- * The speaker runtime of one node: takes full snapshots of the cluster (configuration, nodes, services,
- * endpoint slices) and drives a BGP speaker so that it holds exactly the sessions and advertisements
- * the snapshot calls for. MetalLB's `speaker/main.go` and `bgp_controller.go` in one loop, with the
- * decisions made by pure layers (allocator, announcement planner, plan diff) and only their
- * difference sent to the speaker.
+ * The speaker runtime of one node: takes batches of object changes (`src/model/cluster.ts`), feeds
+ * them to the pipeline (`ClusterState` for the configuration and the allocation, `NodePlanner` for
+ * this node's announcements) and drives a BGP speaker so that it holds exactly the sessions and
+ * advertisements the cluster calls for. MetalLB's `speaker/main.go` and `bgp_controller.go` in one
+ * loop, with the decisions made by the pure layers and only their difference sent to the speaker.
  *
  * Invariants:
  * - A session is added, removed or replaced only when a setting it depends on changes (`diffConfig`'s
  *   `resetSession` fields, or the node address it binds to) or the peer stops/starts selecting this
  *   node. A change of services, endpoints, pools, advertisements or of other peers never touches it,
  *   nor does the renumbering of legacy peers.
- * - `setAdvertisements` is called for a peer only when what it should receive changed (or its session
- *   is new), always with the full desired set; the session diffs it into UPDATEs.
- * - A snapshot that failed to parse or validate changes nothing: the last good state keeps running
- *   and the failure is logged as MetalLB does (`failed to parse the configuration`).
- * - Allocation is deterministic, so every node reading the same manifests agrees on every IP.
+ * - A service change costs its own planning: the peers get only the prefixes that changed
+ *   (`updateAdvertisements`); a new configuration or Node object replans the node and hands every
+ *   session its whole set, which the session diffs.
+ * - A configuration that does not build, a file that does not parse and an invalid object change
+ *   nothing that was working: the last good version stays, and the failure is logged as MetalLB does
+ *   (`failed to parse the configuration`).
+ * - Allocation is a function of the objects (standalone mode), so every node reading the same
+ *   manifests agrees on every IP.
  *
  * The speaker is reached through `SpeakerPort`, so tests drive the runtime with a fake one. The
  * sessions log their own `sessionUp` / `sessionDown` (src/bgp/session), in the same shape.
  */
-import type { Config, ConfigIssue } from '../config/types.js';
-import type { EndpointSlice, Node, Service } from '../model/kubernetes.js';
+import type { Config, ConfigIssue, PeerConfig } from '../config/types.js';
+import type { ChangeBatch, ObjectIssue } from '../model/cluster.js';
+import type { Node } from '../model/kubernetes.js';
 import { parseIp } from '../model/ip.js';
 import type { LogFields, Logger } from '../observe/log.js';
-import { diffPlans } from './plan-diff.js';
-import type { WithdrawReason } from './plan-diff.js';
-import { planAnnouncements } from './planner.js';
-import type { AnnouncedService, AnnouncementPlan, PeerPlan, ServiceIps } from './planner.js';
-import { allocateAll } from '../allocator/allocator.js';
+import { ClusterState } from '../pipeline/cluster-state.js';
+import type { ClusterDelta } from '../pipeline/cluster-state.js';
+import { NodePlanner } from './planner.js';
+import type { AnnouncedService, AnnouncementPlan, PlanChanges, WithdrawReason } from './planner.js';
 import { diffConfig } from '../config/diff.js';
-import type { NamespaceLabels } from '../allocator/types.js';
 
 /** Everything one BGP session needs, after the runtime applied its node's defaults. */
 export interface SessionSettings {
@@ -75,69 +77,11 @@ export interface SpeakerPort {
   removePeer(name: string): void;
   /** Replaces the full set of prefixes the peer should have. */
   setAdvertisements(name: string, advertisements: readonly RouteAdvertisement[]): void;
-}
-
-/** A snapshot the runtime can apply. */
-export interface ClusterSnapshot {
-  readonly ok: true;
-  readonly config: Config;
-  readonly nodes: readonly Node[];
-  readonly services: readonly Service[];
-  readonly endpointSlices: readonly EndpointSlice[];
-  /** Namespace labels, for pools' namespaceSelectors (none when absent). */
-  readonly namespaces?: NamespaceLabels;
-}
-
-/** A snapshot that could not be read or validated: its problems. */
-export interface RejectedSnapshot {
-  readonly ok: false;
-  readonly errors: readonly ConfigIssue[];
-}
-
-/** The allocation of every service: IPs and pool, or why it has none. */
-export interface AllocationOutcome {
-  readonly allocations: ReadonlyMap<string, ServiceIps>;
-  /** Services that could not get an IP: MetalLB's event reason, the rule, a sentence. */
-  readonly failures: ReadonlyMap<string, { readonly reason: string; readonly rule: string; readonly message: string }>;
-}
-
-/** Allocates IPs for every service from `config`'s pools; a pure function of its arguments. */
-export type AllocateFn = (config: Config, services: readonly Service[], namespaces?: NamespaceLabels) => AllocationOutcome;
-
-/**
- * The allocation of standalone mode: the whole state from the snapshot alone (`allocateAll`), so
- * every node that reads the same files computes the same IPs, whatever it saw before. A service keeps
- * an IP written in its manifest (`status.loadBalancer.ingress`, `metallb.io/loadBalancerIPs`).
- */
-export function allocateFromSnapshot(config: Config, services: readonly Service[], namespaces: NamespaceLabels = {}): AllocationOutcome {
-  const result = allocateAll({ pools: config.pools, services, namespaces, options: { standalone: true } });
-  const allocations = new Map<string, ServiceIps>();
-  const failures = new Map<string, { reason: string; rule: string; message: string }>();
-  for (const r of result.services) {
-    if (r.ips.length > 0 && r.pool !== undefined) allocations.set(r.service, { ips: r.ips, pool: r.pool });
-    else if (r.error) failures.set(r.service, { reason: r.error.reason, rule: r.error.rule, message: r.error.message });
-  }
-  return { allocations, failures };
-}
-
-/** Says whether two configurations differ (and how), for the `config reloaded` log. */
-export type ConfigChangedFn = (before: Config | undefined, after: Config) => boolean;
-
-export interface RuntimeOptions {
-  /** This node's name (its Node object must be in the snapshot for it to peer). */
-  readonly node: string;
-  readonly speaker: SpeakerPort;
-  readonly logger: Logger;
-  /** Default `allocateFromSnapshot`. */
-  readonly allocate?: AllocateFn;
-  /** Default: the two configurations differ in any field. */
-  readonly configChanged?: ConfigChangedFn;
-}
-
-/** What `apply` did, for callers and tests. */
-export interface ApplyResult {
-  readonly applied: boolean;
-  readonly plan?: AnnouncementPlan;
+  /**
+   * Changes part of the set: `upsert` replaces (or adds) those prefixes' advertisements, `withdraw`
+   * removes those prefixes. The same as `setAdvertisements` of the changed set, at the cost of the change.
+   */
+  updateAdvertisements(name: string, upsert: readonly RouteAdvertisement[], withdraw: readonly string[]): void;
 }
 
 /** The node's address of `family`: its InternalIP, or else its ExternalIP, in the order listed. */
@@ -158,8 +102,7 @@ export function nodeAddressOf(node: Node, family: 'ipv4' | 'ipv6'): string | und
  * binds to the node's own address of the peer's family, so that on a host with many addresses (or a
  * loopback lab where every node is 127.0.0.x) the router sees the node's address.
  */
-export function sessionSettingsFor(peer: PeerPlan, node: Node): SessionSettings {
-  const c = peer.config;
+export function sessionSettingsFor(c: PeerConfig, node: Node): SessionSettings {
   const family = parseIp(c.peerAddress)?.family ?? 'ipv4';
   const source = c.sourceAddress ?? nodeAddressOf(node, family);
   return {
@@ -180,210 +123,236 @@ export function sessionSettingsFor(peer: PeerPlan, node: Node): SessionSettings 
   };
 }
 
-function advertisementsOf(peer: PeerPlan): RouteAdvertisement[] {
-  return peer.advertisements.map((a) => ({
-    prefix: a.prefix,
-    ...(a.localPref !== undefined ? { localPref: a.localPref } : {}),
-    communities: a.communities,
-    largeCommunities: a.largeCommunities,
-  }));
+/** MetalLB logs a single-stack service's `ip` as one address, a dual-stack one's as a list. */
+function ipField(ips: readonly string[]): string | readonly string[] {
+  return ips.length === 1 ? (ips[0] ?? '') : ips;
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** MetalLB logs a single-stack service's `ip` as one address, a dual-stack one's as a list. */
-function ipField(ips: readonly string[]): string | readonly string[] {
-  return ips.length === 1 ? (ips[0] ?? '') : ips;
+/** Says whether two configurations differ (and how), for the `config reloaded` log. */
+export type ConfigChangedFn = (before: Config | undefined, after: Config) => boolean;
+
+export interface RuntimeOptions {
+  /** This node's name (its Node object must be known for it to peer). */
+  readonly node: string;
+  readonly speaker: SpeakerPort;
+  readonly logger: Logger;
+  /** Manifests without a cluster (default true: `run` reads files). */
+  readonly standalone?: boolean;
+  /** MetalLB's `--lb-class`. */
+  readonly loadBalancerClass?: string;
+  /** Default: the two configurations differ in any field. */
+  readonly configChanged?: ConfigChangedFn;
 }
+
+/** What `apply` did, for callers and tests. */
+export interface ApplyResult {
+  /** False when the batch left the configuration stale (it did not build, or a file did not parse). */
+  readonly applied: boolean;
+  readonly delta: ClusterDelta;
+}
+
+/**
+ * A change hands a peer its whole set instead of the change when the change is this large: the
+ * session then diffs one sorted set (an initial load of 100 000 services is one such change).
+ */
+const WHOLE_SET_RATIO = 4;
 
 /** The runtime of one node's speaker. */
 export class SpeakerRuntime {
-  private readonly options: RuntimeOptions;
-  private readonly log: Logger;
-  private lastGood: ClusterSnapshot | undefined;
-  private plan: AnnouncementPlan | undefined;
-  private allocation: AllocationOutcome | undefined;
-  /** Peers with a session, by name: the settings it was started with and what it was last sent. */
+  readonly #options: RuntimeOptions;
+  readonly #log: Logger;
+  /** The pipeline's state: configuration, objects, allocation. */
+  readonly cluster: ClusterState;
+  /** This node's plan. */
+  readonly planner: NodePlanner;
   /**
    * Sessions by their key in the speaker (the peer's name when the session started): the peer's
-   * current name, the settings the session started with, and what it was last sent.
+   * current name and the settings the session started with.
    */
-  private readonly sessions = new Map<string, { peerName: string; settings: SessionSettings; sent: RouteAdvertisement[] | undefined }>();
-  private nodeMissingLogged = false;
-  /** The configuration the sessions were last reconciled with. */
-  private sessionConfig: Config | undefined;
-  /** An allocation done by `allocateAhead`, for `apply` of the same snapshot. */
-  private allocatedAhead: { readonly snapshot: ClusterSnapshot; readonly outcome: AllocationOutcome } | undefined;
+  readonly #sessions = new Map<string, { peerName: string; settings: SessionSettings }>();
+  /** The configuration and Node object the plan and the sessions were last reset with. */
+  #planned: { config: Config; node: Node | undefined } | undefined;
+  #nodeMissingLogged = false;
   /** The configuration last logged as `config reloaded`. */
-  private loggedConfig: Config | undefined;
+  #loggedConfig: Config | undefined;
   /** The per-service lines (a reload that announces 10 000 services logs 30 000 of them). */
-  private readonly logIpAllocated: (fields: LogFields) => void;
-  private readonly logUpdatedAdvertisements: (fields: LogFields) => void;
-  private readonly logServiceAnnounced: (fields: LogFields) => void;
-  private readonly logServiceWithdrawn: (fields: LogFields) => void;
+  readonly #logIpAllocated: (fields: LogFields) => void;
+  readonly #logUpdatedAdvertisements: (fields: LogFields) => void;
+  readonly #logServiceAnnounced: (fields: LogFields) => void;
+  readonly #logServiceWithdrawn: (fields: LogFields) => void;
 
   constructor(options: RuntimeOptions) {
-    this.options = options;
-    this.log = options.logger;
-    this.logIpAllocated = this.log.bind('info', 'ipAllocated', 'IP address assigned by controller');
-    this.logUpdatedAdvertisements = this.log.bind('info', 'updatedAdvertisements', 'making advertisements using BGP');
-    this.logServiceAnnounced = this.log.bind('info', 'serviceAnnounced', 'service has IP, announcing');
-    this.logServiceWithdrawn = this.log.bind('info', 'serviceWithdrawn', 'withdrawing service announcement');
+    this.#options = options;
+    this.#log = options.logger;
+    this.cluster = new ClusterState({
+      standalone: options.standalone ?? true,
+      ...(options.loadBalancerClass !== undefined ? { loadBalancerClass: options.loadBalancerClass } : {}),
+    });
+    this.planner = new NodePlanner(options.node, this.cluster, {
+      ...(options.loadBalancerClass !== undefined ? { loadBalancerClass: options.loadBalancerClass } : {}),
+    });
+    this.#logIpAllocated = this.#log.bind('info', 'ipAllocated', 'IP address assigned by controller');
+    this.#logUpdatedAdvertisements = this.#log.bind('info', 'updatedAdvertisements', 'making advertisements using BGP');
+    this.#logServiceAnnounced = this.#log.bind('info', 'serviceAnnounced', 'service has IP, announcing');
+    this.#logServiceWithdrawn = this.#log.bind('info', 'serviceWithdrawn', 'withdrawing service announcement');
   }
 
-  /** The snapshot currently in force, if any was ever good. */
-  get current(): ClusterSnapshot | undefined {
-    return this.lastGood;
+  /** This node's name. */
+  get node(): string {
+    return this.#options.node;
   }
 
-  /** The plan currently in force. */
+  /** Whether this node's Node object is known (else it announces nothing and has no session). */
+  get nodeFound(): boolean {
+    return this.cluster.node(this.#options.node) !== undefined;
+  }
+
+  /** Whether the configuration in force is stale: the latest one did not build, or a file does not parse. */
+  get stale(): boolean {
+    return this.cluster.configStale || this.cluster.sourceIssues().size > 0;
+  }
+
+  /** The plan currently in force (materialized from the planner's state). */
   get currentPlan(): AnnouncementPlan | undefined {
-    return this.plan;
+    return this.cluster.config ? this.planner.plan() : undefined;
   }
 
   /** Settings of the sessions the runtime keeps, by session key. */
   sessionSettings(): ReadonlyMap<string, SessionSettings> {
-    return new Map([...this.sessions].map(([k, v]) => [k, v.settings]));
+    return new Map([...this.#sessions].map(([k, v]) => [k, v.settings]));
   }
 
   /**
-   * At start (no snapshot applied yet, no session): opens the sessions a good snapshot calls for
-   * before its services are allocated and planned, so that the BGP handshake overlaps that work. The
-   * peers this node selects do not depend on services (peer nodeSelectors and the node's address
-   * only). The sessions get their advertisements from `apply(snapshot)`, which keeps them. Says
-   * whether a session was opened.
+   * Applies a batch of changes: the pipeline's state moves on, what failed is logged and keeps the
+   * last good version, and the speaker gets the difference.
    */
-  openSessions(snapshot: ClusterSnapshot | RejectedSnapshot): boolean {
-    if (!snapshot.ok || this.lastGood !== undefined || this.sessions.size > 0) return false;
-    const node = snapshot.nodes.find((n) => n.metadata.name === this.options.node);
-    if (!node) return false;
-    this.logConfig(snapshot.config);
-    const peersOnly = planAnnouncements({ config: snapshot.config, node, services: [], allocations: new Map(), endpointSlices: [] });
-    this.reconcileSessions(snapshot.config, node, peersOnly, false);
-    return this.sessions.size > 0;
+  apply(batch: ChangeBatch): ApplyResult {
+    const delta = this.cluster.apply(batch);
+    this.#logProblems(delta);
+    const config = this.cluster.config;
+    if (config) {
+      if (delta.config.status === 'applied') this.#logConfig(config);
+      this.#logAllocation(delta);
+      const node = this.cluster.node(this.#options.node);
+      const planned = this.#planned;
+      if (!planned || planned.config !== config || planned.node !== node) {
+        this.#checkNode(node);
+        const changes = this.planner.reset(config, node);
+        this.#planned = { config, node };
+        const kept = this.#reconcileSessions(config, node);
+        for (const [key, s] of this.#sessions) {
+          const before = kept.get(key);
+          if (before !== undefined && this.planner.unchangedByReset(before, s.peerName)) continue;
+          this.#options.speaker.setAdvertisements(key, this.planner.advertisementsOf(s.peerName));
+        }
+        this.#logServices(changes);
+      } else if (delta.services.size > 0) {
+        const changes = this.planner.update(delta.services);
+        this.#send(changes);
+        this.#logServices(changes);
+      }
+    }
+    return { applied: !this.stale, delta };
   }
 
-  /**
-   * Allocates a good snapshot's services ahead of `apply(snapshot)`, which then uses this result
-   * (allocation is a pure function of the snapshot), so that a caller can let I/O run between the two.
-   */
-  allocateAhead(snapshot: ClusterSnapshot | RejectedSnapshot): void {
-    if (!snapshot.ok) return;
-    const outcome = (this.options.allocate ?? allocateFromSnapshot)(snapshot.config, snapshot.services, snapshot.namespaces);
-    this.allocatedAhead = { snapshot, outcome };
+  /** Hands each peer its change, or its whole set when the change is a large part of it. */
+  #send(changes: PlanChanges): void {
+    if (changes.peers.size === 0) return;
+    const keyOf = new Map([...this.#sessions].map(([key, s]) => [s.peerName, key]));
+    for (const [peer, change] of changes.peers) {
+      const key = keyOf.get(peer);
+      if (key === undefined) continue;
+      const size = change.upsert.length + change.withdraw.length;
+      if (size * WHOLE_SET_RATIO > this.planner.advertisementCount(peer) && size > 64) {
+        this.#options.speaker.setAdvertisements(key, this.planner.advertisementsOf(peer));
+      } else {
+        this.#options.speaker.updateAdvertisements(key, change.upsert, change.withdraw);
+      }
+    }
   }
 
   /** Logs `config reloaded` (and the configuration's warnings) when the configuration changed. */
-  private logConfig(config: Config): void {
-    const configChanged = this.options.configChanged ?? ((a: Config | undefined, b: Config) => !sameJson(a, b));
-    const changed = configChanged(this.loggedConfig, config);
-    this.loggedConfig = config;
+  #logConfig(config: Config): void {
+    const configChanged = this.#options.configChanged ?? ((a: Config | undefined, b: Config) => !sameJson(a, b));
+    const changed = configChanged(this.#loggedConfig, config);
+    this.#loggedConfig = config;
     if (!changed) return;
-    this.log.info('config reloaded', 'config (re)loaded', {
+    this.#log.info('config reloaded', 'config (re)loaded', {
       peers: config.peers.length,
       pools: config.pools.length,
       advertisements: config.advertisements.length,
     });
     for (const w of config.warnings) {
-      this.log.warn('configWarning', w.message, { rule: w.rule, object: w.object, path: w.path });
+      this.#log.warn('configWarning', w.message, { rule: w.rule, object: w.object, path: w.path, ...where(w) });
     }
   }
 
-  /**
-   * Applies a snapshot: a rejected one is logged and changes nothing; a good one is allocated,
-   * planned for this node and its difference sent to the speaker.
-   */
-  apply(snapshot: ClusterSnapshot | RejectedSnapshot): ApplyResult {
-    if (!snapshot.ok) {
-      const errors = snapshot.errors.filter((e) => e.severity === 'error');
-      const shown = errors.length > 0 ? errors : snapshot.errors;
-      this.log.error('configStale', 'failed to parse the configuration', {
-        error: shown.map(describeIssue).join('; '),
-        errors: shown.map((e) => ({
-          rule: e.rule,
-          object: e.object,
-          path: e.path,
-          message: e.message,
-          ...(e.file !== undefined ? { file: e.file } : {}),
-          ...(e.line !== undefined ? { line: e.line } : {}),
-        })),
-        keeping: this.lastGood ? 'last good configuration' : 'no configuration yet',
+  /** Logs a configuration that does not build, files that do not parse, invalid objects, and recoveries. */
+  #logProblems(delta: ClusterDelta): void {
+    const stale: ConfigIssue[] = [];
+    if (delta.config.status === 'rejected') for (const e of delta.config.issues) if (e.severity === 'error') stale.push(e);
+    for (const issues of delta.sourceIssues.values()) for (const e of issues) stale.push(e);
+    if (stale.length > 0) {
+      this.#log.error('configStale', 'failed to parse the configuration', {
+        error: stale.map(describeIssue).join('; '),
+        errors: stale.map(issueFields),
+        keeping: this.cluster.config ? 'last good configuration' : 'no configuration yet',
       });
-      return { applied: false };
     }
-
-    this.logConfig(snapshot.config);
-
-    // Allocation: every node computes the same answer from the same snapshot.
-    const ahead = this.allocatedAhead?.snapshot === snapshot ? this.allocatedAhead.outcome : undefined;
-    this.allocatedAhead = undefined;
-    const outcome = ahead ?? (this.options.allocate ?? allocateFromSnapshot)(snapshot.config, snapshot.services, snapshot.namespaces);
-    for (const [service, a] of outcome.allocations) {
-      const before = this.allocation?.allocations.get(service);
-      if (before && sameJson(before, a)) continue;
-      this.logIpAllocated({ ip: a.ips, pool: a.pool, service });
+    const recovered = delta.config.status === 'recovered' || (delta.config.status === 'applied' && delta.config.recovered);
+    const filesRepaired = [...delta.sourceIssues.values()].some((issues) => issues.length === 0);
+    if ((recovered || filesRepaired) && !this.stale) {
+      this.#log.info('configCurrent', 'configuration is current again', {});
     }
-    for (const [service, f] of outcome.failures) {
-      const before = this.allocation?.failures.get(service);
-      if (before && sameJson(before, f)) continue;
-      this.log.error(f.reason, 'IP allocation failed', { error: f.message, op: 'allocateIP', rule: f.rule, service });
+    for (const bad of delta.invalid) {
+      this.#log.error('invalidObject', `${bad.kind} ${bad.key} is invalid; ${bad.keptLastGood ? 'keeping its last good version' : 'left out'}`, {
+        error: bad.issues.filter((i) => i.severity === 'error').map(describeIssue).join('; '),
+        errors: bad.issues.map(issueFields),
+      });
     }
-    this.allocation = outcome;
+    for (const good of delta.repaired) this.#log.info('objectValid', `${good.kind} ${good.key} is valid again`, {});
+  }
 
-    const node = snapshot.nodes.find((n) => n.metadata.name === this.options.node);
-    let plan: AnnouncementPlan;
+  #logAllocation(delta: ClusterDelta): void {
+    for (const r of delta.allocations) {
+      if (r.ips.length > 0 && r.pool !== undefined) this.#logIpAllocated({ ip: r.ips, pool: r.pool, service: r.service });
+      else if (r.error) this.#log.error(r.error.reason, 'IP allocation failed', { error: r.error.message, op: 'allocateIP', rule: r.error.rule, service: r.service });
+    }
+  }
+
+  /** Says once, when this node has no Node object, which nodes there are; and when it comes back. */
+  #checkNode(node: Node | undefined): void {
     if (node) {
-      this.nodeMissingLogged = false;
-      plan = planAnnouncements({
-        config: snapshot.config,
-        node,
-        services: snapshot.services,
-        allocations: outcome.allocations,
-        endpointSlices: snapshot.endpointSlices,
-      });
-    } else {
-      if (!this.nodeMissingLogged) {
-        this.log.error('nodeNotFound', 'this node has no Node object in the manifests; announcing nothing', { node: this.options.node });
-        this.nodeMissingLogged = true;
-      }
-      plan = {
-        node: this.options.node,
-        peers: [],
-        unselectedPeers: snapshot.config.peers.map((p) => p.name),
-        announcedServices: [],
-        withheld: [],
-        withoutPeers: [],
-        ignored: [],
-      };
+      if (this.#nodeMissingLogged) this.#log.info('nodeFound', 'this node has a Node object again', { node: this.#options.node });
+      this.#nodeMissingLogged = false;
+      return;
     }
-
-    const diff = diffPlans(this.plan, plan);
-
-    this.reconcileSessions(snapshot.config, node, plan, true);
-
-    // MetalLB's service logs, on change only.
-    for (const w of diff.withdrawn) this.logWithdrawn(w.service, w.ips, w.pool, node ? w.reason : 'nodeNotFound');
-    for (const s of [...diff.announced, ...diff.updated]) this.logAnnounced(s);
-
-    this.lastGood = snapshot;
-    this.plan = plan;
-    return { applied: true, plan };
+    if (this.#nodeMissingLogged) return;
+    const names = this.cluster.nodeNames();
+    this.#log.warn('nodeNotFound', 'this node has no Node object in the manifests; announcing nothing until it appears', {
+      node: this.#options.node,
+      nodes: names.length > 20 ? [...names.slice(0, 20), `... ${names.length - 20} more`] : names,
+    });
+    this.#nodeMissingLogged = true;
   }
 
   /**
    * Sessions follow `diffConfig`: a peer keeps its session unless a field that the session depends on
    * changed (`resetSession`: address, port, ASNs, hold time, router ID, ...), the node address it binds
    * to moved, or it stopped selecting this node. A legacy peer renumbered because an earlier one was
-   * deleted (`peer2` becoming `peer1`) keeps its session. Only then are advertisements sent, and only
-   * to peers whose set changed.
+   * deleted (`peer2` becoming `peer1`) keeps its session. Returns the sessions kept, by key, with the
+   * peer name each had before.
    */
-  private reconcileSessions(config: Config, node: Node | undefined, plan: AnnouncementPlan, advertise: boolean): void {
-    const previous = this.sessionConfig;
-    this.sessionConfig = config;
-    const desired = new Map<string, { plan: PeerPlan; settings: SessionSettings }>();
-    if (node) for (const p of plan.peers) desired.set(p.name, { plan: p, settings: sessionSettingsFor(p, node) });
+  #reconcileSessions(config: Config, node: Node | undefined): Map<string, string> {
+    const kept = new Map<string, string>();
+    const previous = this.#sessionConfig;
+    this.#sessionConfig = config;
+    const desired = new Map<string, SessionSettings>();
+    if (node) for (const p of this.planner.plan().peers) desired.set(p.name, sessionSettingsFor(p.config, node));
 
     // Which current peer name each new name continues, and whether the change needs a new session.
     const continues = new Map<string, { readonly from: string; readonly reset: boolean; readonly fields: readonly string[] }>();
@@ -395,44 +364,45 @@ export class SpeakerRuntime {
     const successorOf = new Map([...continues].map(([to, c]) => [c.from, { to, ...c }]));
     const configured = new Set(config.peers.map((p) => p.name));
 
-    for (const [key, s] of [...this.sessions]) {
+    for (const [key, s] of [...this.#sessions]) {
       const next = successorOf.get(s.peerName);
       const want = next ? desired.get(next.to) : undefined;
       let reason: string | undefined;
       if (!next || !configured.has(next.to)) reason = 'removedFromConfig';
       else if (!want) reason = 'filteredByNodeSelector';
-      else if (next.reset || want.settings.sourceAddress !== s.settings.sourceAddress) reason = 'removedFromConfig';
+      else if (next.reset || want.sourceAddress !== s.settings.sourceAddress) reason = 'removedFromConfig';
       if (reason === undefined && next && want) {
         // Kept: same session, possibly under its new name; fields that need no reset apply from the
         // next session (keepalive and connect time, node selectors, BFD profile).
         const changedFields = next.fields.filter((f) => f !== 'name');
         if (next.to !== s.peerName || changedFields.length > 0) {
-          this.log.info('peerUpdated', 'peer configuration changed, keeping the BGP session', {
+          this.#log.info('peerUpdated', 'peer configuration changed, keeping the BGP session', {
             peer: s.settings.peerAddress,
             peerName: next.to,
             ...(next.to !== s.peerName ? { previousName: s.peerName } : {}),
             ...(changedFields.length > 0 ? { fields: changedFields } : {}),
           });
         }
+        kept.set(key, s.peerName);
         s.peerName = next.to;
         continue;
       }
-      this.log.info('peerRemoved', 'peer deconfigured, closing BGP session', {
+      this.#log.info('peerRemoved', 'peer deconfigured, closing BGP session', {
         peer: s.settings.peerAddress,
         peerName: s.peerName,
         reason,
       });
-      this.options.speaker.removePeer(key);
-      this.sessions.delete(key);
+      this.#options.speaker.removePeer(key);
+      this.#sessions.delete(key);
     }
 
-    const sessionOf = new Map([...this.sessions].map(([key, s]) => [s.peerName, key]));
+    const sessionOf = new Set([...this.#sessions.values()].map((s) => s.peerName));
     for (const [name, want] of desired) {
       if (sessionOf.has(name)) continue;
       let key = name;
-      for (let i = 2; this.sessions.has(key); i++) key = `${name}#${i}`;
-      const settings = { ...want.settings, name: key };
-      this.log.info('peerAdded', 'peer added, starting BGP session', {
+      for (let i = 2; this.#sessions.has(key); i++) key = `${name}#${i}`;
+      const settings = { ...want, name: key };
+      this.#log.info('peerAdded', 'peer added, starting BGP session', {
         holdTime: `${settings.holdTime}s`,
         localASN: settings.myAsn,
         peer: settings.peerAddress,
@@ -442,41 +412,42 @@ export class SpeakerRuntime {
         routerID: settings.routerId,
         sourceAddress: settings.sourceAddress,
       });
-      this.options.speaker.addPeer(settings);
-      this.sessions.set(key, { peerName: name, settings, sent: undefined });
-      sessionOf.set(name, key);
+      this.#options.speaker.addPeer(settings);
+      this.#sessions.set(key, { peerName: name, settings });
+      sessionOf.add(name);
     }
-
-    if (!advertise) return;
-    for (const [name, want] of desired) {
-      const key = sessionOf.get(name);
-      const s = key !== undefined ? this.sessions.get(key) : undefined;
-      if (key === undefined || !s) continue;
-      const ads = advertisementsOf(want.plan);
-      if (s.sent && sameJson(s.sent, ads)) continue;
-      this.options.speaker.setAdvertisements(key, ads);
-      s.sent = ads;
-    }
+    return kept;
   }
 
-  private logAnnounced(s: AnnouncedService): void {
+  /** The configuration the sessions were last reconciled with. */
+  #sessionConfig: Config | undefined;
+
+  #logServices(changes: PlanChanges): void {
+    for (const w of changes.withdrawn) this.#logWithdrawn(w.service, w.ips, w.pool, w.reason);
+    for (const s of changes.announced) this.#logAnnounced(s);
+    for (const s of changes.updated) this.#logAnnounced(s);
+  }
+
+  #logAnnounced(s: AnnouncedService): void {
     const fields = { ip: ipField(s.ips), pool: s.pool, protocol: 'bgp', service: s.service };
-    this.logUpdatedAdvertisements({ ...fields, numAds: s.numAds });
-    this.logServiceAnnounced(fields);
+    this.#logUpdatedAdvertisements({ ...fields, numAds: s.numAds });
+    this.#logServiceAnnounced(fields);
   }
 
-  private logWithdrawn(service: string, ips: readonly string[], pool: string, reason: WithdrawReason | 'nodeNotFound'): void {
-    this.logServiceWithdrawn({
-      ip: ipField(ips),
-      pool,
-      protocol: 'bgp',
-      reason,
-      service,
-    });
+  #logWithdrawn(service: string, ips: readonly string[], pool: string, reason: WithdrawReason): void {
+    this.#logServiceWithdrawn({ ip: ipField(ips), pool, protocol: 'bgp', reason, service });
   }
 }
 
-function describeIssue(e: ConfigIssue): string {
-  const where = e.file !== undefined ? `${e.file}${e.line !== undefined ? `:${e.line}` : ''}: ` : '';
-  return `${where}${e.object} ${e.path}: ${e.message}`;
+function where(e: { readonly file?: string | undefined; readonly line?: number | undefined }): { file?: string; line?: number } {
+  return { ...(e.file !== undefined ? { file: e.file } : {}), ...(e.line !== undefined ? { line: e.line } : {}) };
+}
+
+function issueFields(e: ConfigIssue | ObjectIssue): Record<string, unknown> {
+  return { rule: e.rule, object: e.object, path: e.path, message: e.message, ...where(e) };
+}
+
+function describeIssue(e: ConfigIssue | ObjectIssue): string {
+  const at = e.file !== undefined ? `${e.file}${e.line !== undefined ? `:${e.line}` : ''}: ` : '';
+  return `${at}${e.object}${e.path ? ` ${e.path}` : ''}: ${e.message}`;
 }

@@ -12,7 +12,7 @@ import { startChild } from '../../src/demo/children.js';
 import type { ChildHandle } from '../../src/demo/children.js';
 import { LabRouter } from '../../src/demo/lab-router.js';
 import { labTopology } from '../../src/demo/topology.js';
-import { loadSnapshot } from '../../src/sources/manifests/snapshot.js';
+import { loadClusterState } from '../../src/sources/manifests/state.js';
 import { parseExposition } from '../../src/observe/test-helpers.js';
 import type { PeerDetail, PeerRoutes, PeerSummary, ServiceView } from '../../src/observe/status.js';
 import { BIN, freePort, seedManifests } from './seed-support.js';
@@ -77,9 +77,9 @@ interface Node {
 test('/metrics and `status` of two running speakers match the lab router’s view of the same sessions', { timeout: 30_000 }, async () => {
   const routerPort = await freePort();
   const dir = seedManifests(routerPort);
-  const snap = await loadSnapshot([dir]);
-  assert.ok(snap.ok);
-  const topo = labTopology(snap.config, snap.nodes);
+  const snap = await loadClusterState([dir]);
+  assert.ok(snap.config);
+  const topo = labTopology(snap.config, snap.nodes());
   const router = new LabRouter(topo.routers[0]!);
   const nodes: Node[] = [];
   try {

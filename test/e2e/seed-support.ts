@@ -35,3 +35,20 @@ export function seedManifests(port: number, prefix = 'mlbts-e2e-'): string {
   writeFileSync(join(dir, 'cluster.yaml'), readFileSync(join(SEED, 'cluster.yaml')));
   return dir;
 }
+
+/**
+ * A free TCP port on 127.0.0.1 below 16384, the largest `peerPort` MetalLB's BGPPeer CRD accepts
+ * (the system's ephemeral ports are above it). Tried at random in 10000-16383.
+ */
+export async function freeCrdPort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 10000 + Math.floor(Math.random() * 6384);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (ok) return port;
+  }
+  throw new Error('no free port in 10000-16383');
+}

@@ -10,7 +10,7 @@ import { startChild } from '../../src/demo/children.js';
 import type { ChildHandle } from '../../src/demo/children.js';
 import { LabRouter } from '../../src/demo/lab-router.js';
 import { labTopology } from '../../src/demo/topology.js';
-import { loadSnapshot } from '../../src/sources/manifests/snapshot.js';
+import { loadClusterState } from '../../src/sources/manifests/state.js';
 import { BIN, SEED, freePort, seedManifests } from './seed-support.js';
 
 async function waitFor(what: string, pred: () => boolean, ms: number): Promise<void> {
@@ -28,9 +28,9 @@ function nextHops(router: LabRouter, prefix: string): string[] {
 test('two speakers reach Established, the router holds the ECMP route, edits apply live, SIGTERM sends a Cease', { timeout: 20_000 }, async () => {
   const port = await freePort();
   const dir = seedManifests(port);
-  const snap = await loadSnapshot([dir]);
-  assert.ok(snap.ok);
-  const topo = labTopology(snap.config, snap.nodes);
+  const snap = await loadClusterState([dir]);
+  assert.ok(snap.config);
+  const topo = labTopology(snap.config, snap.nodes());
   assert.equal(topo.routers.length, 1);
   const router = new LabRouter(topo.routers[0]!);
   const logs = new Map<string, Record<string, unknown>[]>();
