@@ -94,6 +94,24 @@ function peerPassword(issues: Issues, p: PeerResource, secrets: readonly SecretR
   return undefined;
 }
 
+/**
+ * Settings that are valid but that the speaker does not apply yet: one warning per field, so every
+ * command that reads the configuration says so (`validate`, `explain`, `plan`, `run`,
+ * `router-config`). Remove a warning when its feature lands.
+ */
+function warnNotApplied(issues: Issues, p: PeerResource): void {
+  if (p.bfdProfile) {
+    issues.warn(p.source, ['bfdProfile'], 'settingNotApplied',
+      'the speaker does not run BFD yet: a failed link is detected by the BGP hold time only', p.bfdProfile);
+  }
+  const passwordField = p.password ? 'password' : p.passwordSecret?.name ? 'passwordSecret' : undefined;
+  if (passwordField !== undefined) {
+    // RFC 2385 §2: a router that requires the MD5 option drops every segment without it.
+    issues.warn(p.source, [passwordField], 'settingNotApplied',
+      'the speaker does not apply TCP MD5 passwords (RFC 2385) yet: the session opens without one, and a router that requires one never accepts it');
+  }
+}
+
 /** Checks one peer (and records its name in `names`); returns its `PeerConfig` when it has no error. */
 function buildPeer(
   issues: Issues,
@@ -117,6 +135,9 @@ function buildPeer(
   if (ibgp && p.ebgpMultiHop) issues.error(src, ['ebgpMultiHop'], 'ebgpMultiHopOnIbgp', 'ebgpMultiHop cannot be set on an iBGP peer', true);
   if (p.localASN !== undefined && p.localASN !== 0) issues.error(src, ['localASN'], 'unsupportedField', 'localASN is not supported by metallb-ts', p.localASN);
   if (p.interface) issues.error(src, ['interface'], 'unsupportedField', 'unnumbered BGP (interface) is not supported by metallb-ts', p.interface);
+  // MetalLB's native mode rejects vrf too (`validation.go: DiscardFRROnly`): every session runs in
+  // the default VRF, so accepting it would also let two peers at one address reach one router.
+  if (p.vrf) issues.error(src, ['vrf'], 'unsupportedField', 'vrf is not supported by metallb-ts (as in MetalLB\'s native BGP mode): every session runs in the default VRF', p.vrf);
   if (p.peerAddress && p.interface) issues.error(src, ['interface'], 'peerAddressAndInterface', 'peerAddress and interface are mutually exclusive', p.interface);
   let address: string | undefined;
   if (!p.peerAddress) {
@@ -149,6 +170,7 @@ function buildPeer(
   if (p.bfdProfile && !bfdByName.has(p.bfdProfile)) {
     issues.error(src, ['bfdProfile'], 'bfdProfileNotFound', `BFD profile "${p.bfdProfile}" does not exist`, p.bfdProfile);
   }
+  warnNotApplied(issues, p);
   if (p.disableMP) issues.warn(src, ['disableMP'], 'deprecatedField', 'disableMP is deprecated and ignored', true);
   if (p.dualStackAddressFamily) issues.warn(src, ['dualStackAddressFamily'], 'unsupportedField', 'dualStackAddressFamily is ignored: each session carries the family of its peer address', true);
   if (issues.errorsSince(mark) || !timers || address === undefined || p.myASN === undefined) return undefined;
@@ -171,7 +193,6 @@ function buildPeer(
     ...(p.bfdProfile ? { bfdProfile: p.bfdProfile } : {}),
     ebgpMultiHop: p.ebgpMultiHop,
     enableGracefulRestart: p.enableGracefulRestart,
-    ...(p.vrf ? { vrf: p.vrf } : {}),
   };
 }
 
@@ -199,7 +220,7 @@ export function buildPeers(
       const b = list[j];
       const source = sources[i];
       if (!a || !b || !source) continue;
-      if (a.peerAddress === b.peerAddress && a.peerPort === b.peerPort && (a.vrf ?? '') === (b.vrf ?? '') && nodeSetsOverlap(a.nodeSelectors, b.nodeSelectors, nodes)) {
+      if (a.peerAddress === b.peerAddress && a.peerPort === b.peerPort && nodeSetsOverlap(a.nodeSelectors, b.nodeSelectors, nodes)) {
         issues.error(source, ['peerAddress'], 'duplicatePeer', `peer ${b.name} already connects to ${a.peerAddress} port ${a.peerPort} from the same nodes`, a.peerAddress);
       }
     }

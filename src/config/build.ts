@@ -8,8 +8,11 @@
  * advertisements (build-advertisements.ts), which refer to all of them. An object with an error is
  * left out of the result and reported; the others are still checked, so one run reports everything.
  *
- * Accepted here although MetalLB's native mode rejects them (this project implements them): BFD
- * profiles, keepaliveTime, IPv6 pools, large communities, graceful restart, dynamicASN, connectTime.
+ * Accepted here although MetalLB's native mode rejects them (this project implements them):
+ * keepaliveTime, IPv6 pools, large communities, graceful restart, dynamicASN, connectTime. Accepted
+ * with a `settingNotApplied` warning until the speaker applies them: a peer's `bfdProfile`, and
+ * `password`/`passwordSecret` (TCP MD5). Rejected as in native mode: `vrf`; and (until issue 12)
+ * `localASN` and `interface`.
  * Node sets: see selectors.ts.
  */
 import type { Config, ConfigIssue } from './types.js';

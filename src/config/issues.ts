@@ -20,7 +20,7 @@ export const RULES = [
   'poolRangeOrder', 'poolRangeFamilyMismatch', 'cidrOverlap', 'aggregationLengthRange', 'aggregationVsPrefix',
   'localPrefConflict', 'serviceSelectorsWithAggregation', 'communityInvalid', 'unknownCommunityAlias',
   'duplicateCommunity', 'duplicateCommunityAlias', 'duplicateAdvertisement', 'unknownPool', 'unknownPeer',
-  'poolNotAdvertised', 'bfdRange', 'bfdEchoWithIpv6', 'unsupportedKind',
+  'poolNotAdvertised', 'bfdRange', 'bfdEchoWithIpv6', 'unsupportedKind', 'settingNotApplied',
   // Reading manifests (src/sources/manifests) and converting (convert.ts):
   'notAnObject', 'listItemNotAnObject', 'readFailed', 'nameNotConvertible',
 ] as const;
