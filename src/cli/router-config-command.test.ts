@@ -44,8 +44,7 @@ describe('router-config on the seed manifests', () => {
   test('the lines copied here are the seed document’s Mellanox lines', (t) => {
     const doc = seedDocumentCommands();
     if (!doc) {
-      // CI clones the repository with shared/ beside it, so there the document must be found.
-      assert.notEqual(process.env['CI'], 'true', `the seed document is not at ${SEED_DOC}`);
+      // CI clones the repository with shared/ beside it; there scripts/run-tests.mjs fails on this skip.
       t.skip('the seed document is not beside this checkout');
       return;
     }
