@@ -11,6 +11,7 @@ import { isVendor, VENDORS } from '../routerconfig/render.js';
 import type { RenderOptions } from '../routerconfig/render-options.js';
 import { routerConfigFromManifests } from '../routerconfig/from-manifests.js';
 import { defaultIo, type CommandIo } from './io.js';
+import { formatIssue, sortIssues } from './config-command.js';
 
 export type { CommandIo };
 
@@ -114,7 +115,7 @@ export async function routerConfigCommand(argv: readonly string[], io: CommandIo
     }
     return 1;
   }
-  for (const w of result.configWarnings) io.stderr(`metallb-ts router-config: warning: ${w.message} (${w.rule})\n`);
+  for (const w of sortIssues(result.configWarnings)) io.stderr(`metallb-ts router-config: ${formatIssue(w)}\n`);
   for (const i of result.issues) io.stderr(`metallb-ts router-config: ${i.severity}: ${i.message} (${i.rule})\n`);
   if (result.routers.length === 0) {
     io.stderr(

@@ -41,7 +41,7 @@ test('defaults: port 179, autoAssign true, aggregation 32/128, BFD FRR defaults'
 
 test('accepted beyond MetalLB native mode: BFD, keepaliveTime, IPv6, large communities, GR, dynamicASN, connectTime', () => {
   const c = ok([
-    peer('p1', { bfdProfile: 'fast', keepaliveTime: '10s', enableGracefulRestart: true, connectTime: '5s', vrf: 'red' }),
+    peer('p1', { bfdProfile: 'fast', keepaliveTime: '10s', enableGracefulRestart: true, connectTime: '5s' }),
     peer('p2', { peerAddress: 'fd00::1', peerASN: undefined, dynamicASN: 'external' }),
     bfd('fast', { receiveInterval: 100, transmitInterval: 100, detectMultiplier: 5 }),
     pool('v6', { addresses: ['fd00:10::/120'] }),
@@ -49,7 +49,6 @@ test('accepted beyond MetalLB native mode: BFD, keepaliveTime, IPv6, large commu
   ]);
   assert.equal(c.peers[0]?.enableGracefulRestart, true);
   assert.equal(c.peers[0]?.connectTime, 5);
-  assert.equal(c.peers[0]?.vrf, 'red');
   assert.equal(c.peers[0]?.keepaliveTime, 10);
   assert.equal(c.peers[0]?.holdTime, 30);
   assert.equal(c.peers[1]?.dynamicAsn, 'external');
@@ -218,4 +217,76 @@ test('warnings alone never fail the build and name the object', () => {
   const r = build([peer('p1'), pool('a'), adv('x'), { apiVersion: 'metallb.io/v1beta1', kind: 'L2Advertisement', metadata: { name: 'l2' }, spec: {} }]);
   assert.equal(r.ok, true);
   assert.deepEqual(warningsOf(r).map((w) => [w.object, w.rule]), [['L2Advertisement/l2', 'l2AdvertisementUnsupported']]);
+});
+
+test('vrf is an error (as in MetalLB native mode), so it never opens a second session to one router', () => {
+  // Two peers at one address, one of them in VRF red: without the vrf error both would open a
+  // default-VRF session to the same router.
+  const r = build([peer('p1'), peer('p2', { vrf: 'red' }), pool('a'), adv('x')]);
+  assert.deepEqual(errorsOf(r).map((e) => [e.object, e.path, e.rule]), [['BGPPeer/p2', 'spec.vrf', 'unsupportedField']]);
+  // Alone, a vrf peer is still rejected: the speaker has no VRF to put it in.
+  assert.deepEqual(errorsOf(build([peer('p1', { vrf: 'red' }), pool('a'), adv('x')])).map((e) => e.rule), ['unsupportedField']);
+});
+
+test('bfdProfile, password and passwordSecret: one warning each, naming rule, object, field, file and line', () => {
+  const text = [
+    'apiVersion: metallb.io/v1beta2', // 1
+    'kind: BGPPeer',
+    'metadata: {name: p1, namespace: metallb-system}',
+    'spec:',
+    '  myASN: 64512', // 5
+    '  peerASN: 64513',
+    '  peerAddress: 10.0.0.1',
+    '  bfdProfile: fast', // 8
+    '  password: s3cret', // 9
+    '---',
+    'apiVersion: metallb.io/v1beta2',
+    'kind: BGPPeer',
+    'metadata: {name: p2, namespace: metallb-system}',
+    'spec:',
+    '  myASN: 64512', // 15
+    '  peerASN: 64513',
+    '  peerAddress: 10.0.0.2',
+    '  passwordSecret: {name: pw}', // 18
+    '---',
+    'apiVersion: metallb.io/v1beta1',
+    'kind: BFDProfile',
+    'metadata: {name: fast, namespace: metallb-system}',
+    'spec: {}',
+    '---',
+    'apiVersion: v1',
+    'kind: Secret',
+    'metadata: {name: pw, namespace: metallb-system}',
+    'type: kubernetes.io/basic-auth',
+    'stringData: {password: s3cret}',
+    '---',
+    'apiVersion: metallb.io/v1beta1',
+    'kind: IPAddressPool',
+    'metadata: {name: a, namespace: metallb-system}',
+    'spec: {addresses: [10.1.0.0/24]}',
+    '---',
+    'apiVersion: metallb.io/v1beta1',
+    'kind: BGPAdvertisement',
+    'metadata: {name: x, namespace: metallb-system}',
+    '',
+  ].join('\n');
+  const r = buildText(text, 'peers.yaml');
+  assert.equal(r.ok, true, JSON.stringify(errorsOf(r)));
+  assert.deepEqual(
+    warningsOf(r).map((w) => [w.file, w.line, w.object, w.path, w.rule]),
+    [
+      ['peers.yaml', 8, 'BGPPeer/p1', 'spec.bfdProfile', 'settingNotApplied'],
+      ['peers.yaml', 9, 'BGPPeer/p1', 'spec.password', 'settingNotApplied'],
+      ['peers.yaml', 18, 'BGPPeer/p2', 'spec.passwordSecret', 'settingNotApplied'],
+    ],
+  );
+  assert.ok(!warningsOf(r).some((w) => w.message.includes('s3cret') || w.value === 's3cret'), 'the password is never shown');
+  // The settings are still carried (the features that apply them read the same Config).
+  const c = r.ok ? r.config : undefined;
+  assert.deepEqual([c?.peers[0]?.bfdProfile, c?.peers[0]?.password, c?.peers[1]?.password], ['fast', 's3cret', 's3cret']);
+});
+
+test('legacy bfd-profile and password warn at their ConfigMap keys', () => {
+  const r = build([configMap('peers:\n- peer-address: 10.0.0.1\n  peer-asn: 64512\n  my-asn: 64512\n  password: x\n  bfd-profile: b\nbfd-profiles:\n- name: b\naddress-pools:\n- name: a\n  protocol: bgp\n  addresses: [10.1.0.0/24]\n')]);
+  assert.deepEqual(warningsOf(r).map((w) => [w.path, w.rule]), [['peers[0].bfd-profile', 'settingNotApplied'], ['peers[0].password', 'settingNotApplied']]);
 });

@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { parseManifests } from '../sources/manifests/parse.js';
 import { configFromManifests } from './from-manifests.js';
@@ -80,6 +81,21 @@ test('Kubernetes-safe names as configmaptocrs makes them', () => {
   assert.equal(kubernetesName('edge_pool_'), 'edge-pool');
   assert.equal(kubernetesName(`${'a'.repeat(62)}_b`), 'a'.repeat(62));
   assert.equal(kubernetesName('Pool.One'), 'pool-one');
+});
+
+test('a converted name is always a DNS label: letters, digits and inner dashes, at most 63, never ending in -', () => {
+  const chars = fc.constantFrom('a', 'Z', '0', '9', '-', '_', '.', ' ', '\u00e9', '/');
+  fc.assert(
+    fc.property(fc.array(chars, { maxLength: 80 }).map((c) => c.join('')), fc.string({ maxLength: 80 }), (built, any) => {
+      for (const name of [built, any]) {
+        const out = kubernetesName(name);
+        if (out === undefined) continue;
+        assert.match(out, /^[a-z]([-a-z0-9]*[a-z0-9])?$/, JSON.stringify(name));
+        assert.ok(out.length <= 63, JSON.stringify(name));
+      }
+    }),
+    { numRuns: 2000 },
+  );
 });
 
 test('an invalid ConfigMap does not convert, and says why', () => {

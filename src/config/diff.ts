@@ -20,7 +20,6 @@ export const SESSION_RESET_FIELDS = [
   'password', // RFC 2385: TCP MD5 applies to the connection itself
   'ebgpMultiHop', // the TTL of the connection
   'enableGracefulRestart', // RFC 4724 §3: a capability advertised in the OPEN
-  'vrf',
 ] as const satisfies readonly (keyof PeerConfig)[];
 
 export interface PeerChange {

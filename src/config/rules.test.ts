@@ -108,6 +108,9 @@ const rows: Row[] = [
   { rule: 'poolNotAdvertised', why: 'a pool no advertisement selects', warning: true, valid: [peer('p1'), pool('a', {}, { labels: { t: 'x' } }), adv('x', { ipAddressPoolSelectors: [{ matchLabels: { t: 'x' } }] })], invalid: [peer('p1'), pool('a', {}, { labels: { t: 'y' } }), adv('x', { ipAddressPoolSelectors: [{ matchLabels: { t: 'x' } }] })], object: 'IPAddressPool/a' },
   { rule: 'bfdRange', why: 'detectMultiplier 1', valid: base(bfd('b', { detectMultiplier: 2, receiveInterval: 10, minimumTtl: 254 })), invalid: base(bfd('b', { detectMultiplier: 1 })), object: 'BFDProfile/b', path: 'spec.detectMultiplier' },
   { rule: 'bfdRange', why: 'legacy transmit-interval 5', valid: legacy(legacyOk + 'bfd-profiles:\n- name: b\n  transmit-interval: 60000\n'), invalid: legacy(legacyOk + 'bfd-profiles:\n- name: b\n  transmit-interval: 5\n'), path: 'bfd-profiles[0].transmit-interval' },
+  { rule: 'settingNotApplied', why: 'bfdProfile is not applied yet', warning: true, valid: base(bfd('b')), invalid: [peer('p1', { bfdProfile: 'b' }), bfd('b'), pool('a'), adv('all')], object: 'BGPPeer/p1', path: 'spec.bfdProfile' },
+  { rule: 'settingNotApplied', why: 'password is not applied yet', warning: true, valid: base(), invalid: [peer('p1', { password: 'x' }), pool('a'), adv('all')], object: 'BGPPeer/p1', path: 'spec.password' },
+  { rule: 'unsupportedField', why: 'vrf (MetalLB native rejects it)', valid: base(), invalid: [peer('p1', { vrf: 'red' }), pool('a'), adv('all')], object: 'BGPPeer/p1', path: 'spec.vrf' },
   { rule: 'bfdEchoWithIpv6', why: 'echo mode with an IPv6 pool', valid: [peer('p1', { bfdProfile: 'e' }), bfd('e', { echoMode: true }), pool('a'), adv('all')], invalid: [peer('p1', { bfdProfile: 'e' }), bfd('e', { echoMode: true }), pool('a', { addresses: ['fd00::/120'] }), adv('all')], object: 'BGPAdvertisement/all' },
 ];
 

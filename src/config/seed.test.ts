@@ -66,8 +66,7 @@ test('the seed document still holds the fixture verbatim', async (t) => {
   try {
     seed = await readFile(new URL('../../../../shared/seed/metallb-bgp-mode.md', import.meta.url), 'utf8');
   } catch {
-    // CI clones the repository with shared/ beside it, so there the document must be found.
-    assert.notEqual(process.env['CI'], 'true', 'the seed document is not beside this checkout');
+    // CI clones the repository with shared/ beside it; there scripts/run-tests.mjs fails on this skip.
     t.skip('the seed document is not beside this checkout');
     return;
   }

@@ -46,7 +46,6 @@ export interface PeerConfig {
   readonly bfdProfile?: string;
   readonly ebgpMultiHop: boolean;
   readonly enableGracefulRestart: boolean;
-  readonly vrf?: string;
 }
 
 /** One contiguous span of a pool: a CIDR or a `first-last` range, with its covering CIDRs. */

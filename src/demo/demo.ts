@@ -3,7 +3,14 @@
  * the configured peers are, one `metallb-ts run` child per node announces the services, and the
  * routers' view is printed as a switch shows it whenever it changes. Orchestration only: the pieces are
  * `labTopology`, `LabRouter`, `startChild` and `ViewPrinter`.
+ *
+ * Every line a speaker writes is prefixed with its node's name (`node-116 | {...}`), and where each
+ * node serves its status and metrics is printed once at start. The first node keeps MetalLB's and
+ * `metallb-ts status`'s default ports (7472, 7473) when they are free; every other endpoint gets a
+ * free loopback port, chosen before the speaker starts (a port taken in between shows up as that
+ * speaker's `opsListenFailed` line).
  */
+import { createServer } from 'node:net';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
@@ -37,6 +44,51 @@ export function notificationName(code: number, subcode: number): string {
   const name = codes[code] ?? `code ${code}`;
   if (code === 6 && cease[subcode] !== undefined) return `${name}, ${cease[subcode]}`;
   return name;
+}
+
+/**
+ * The prefix of each node's log lines: its name padded to the longest name, then ` | `, so the
+ * speakers' lines line up (as docker compose prints its services' logs).
+ */
+export function nodeLinePrefixes(nodes: readonly string[]): Map<string, string> {
+  let width = 0;
+  for (const n of nodes) if (n.length > width) width = n.length;
+  return new Map(nodes.map((n) => [n, `${n.padEnd(width)} | `]));
+}
+
+/** Where one node's speaker serves its operations endpoints (loopback). */
+export interface NodeEndpoints {
+  readonly node: string;
+  readonly metricsPort: number;
+  readonly statusPort: number;
+}
+
+/** The lines that say where each node serves its status and metrics. */
+export function endpointLines(endpoints: readonly NodeEndpoints[]): string[] {
+  const lines = ['demo: each speaker serves its status and metrics on loopback:'];
+  for (const e of endpoints) {
+    const status = `127.0.0.1:${e.statusPort}`;
+    const ask = e.statusPort === 7473 ? 'metallb-ts status peers' : `metallb-ts status peers --status-addr ${status}`;
+    lines.push(`demo:   ${e.node}: status ${status} (${ask}), metrics http://127.0.0.1:${e.metricsPort}/metrics`);
+  }
+  return lines;
+}
+
+/** A loopback TCP port that is free now: `preferred` when it is, else one the system picks. */
+export async function freeLoopbackPort(preferred = 0): Promise<number> {
+  const tryPort = (port: number): Promise<number | undefined> =>
+    new Promise((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(undefined));
+      server.listen(port, '127.0.0.1', () => {
+        const address = server.address();
+        const got = typeof address === 'object' && address !== null ? address.port : undefined;
+        server.close(() => resolve(got));
+      });
+    });
+  const port = (preferred !== 0 ? await tryPort(preferred) : undefined) ?? (await tryPort(0));
+  if (port === undefined) throw new Error("no free loopback port for the speakers' status and metrics");
+  return port;
 }
 
 /** The manifests `npm start` uses. */
@@ -118,18 +170,34 @@ export async function startDemo(options: DemoOptions): Promise<DemoHandle> {
   const done = new Promise<number>((resolve) => (finish = resolve));
   let stopping: Promise<number> | undefined;
 
+  // All speakers share this host: each gets its own loopback ports (see the module header).
+  // A port is free again once probed, so the system may hand it out twice: keep the chosen ones apart.
+  const chosen = new Set<number>();
+  const pick = async (preferred: number): Promise<number> => {
+    let port = await freeLoopbackPort(preferred);
+    while (chosen.has(port)) port = await freeLoopbackPort(0);
+    chosen.add(port);
+    return port;
+  };
+  const endpoints: NodeEndpoints[] = [];
+  for (const [i, node] of topology.nodes.entries()) {
+    const metricsPort = await pick(i === 0 ? 7472 : 0);
+    const statusPort = await pick(i === 0 ? 7473 : 0);
+    endpoints.push({ node, metricsPort, statusPort });
+  }
+  for (const line of endpointLines(endpoints)) write(line);
+
   const children: ChildHandle[] = [];
   const manifestArgs = options.manifests.flatMap((m) => ['--manifests', m]);
-  for (const [i, node] of topology.nodes.entries()) {
-    // All speakers share this host: the first keeps the status endpoint `metallb-ts status` reads by
-    // default (metrics on loopback), the others get ports the system picks (their `opsListening` log
-    // line says which).
-    const opsArgs = i === 0 ? ['--metrics-addr', '127.0.0.1:7472'] : ['--metrics-addr', '127.0.0.1:0', '--status-addr', '127.0.0.1:0'];
+  const prefixes = nodeLinePrefixes(topology.nodes);
+  for (const { node, metricsPort, statusPort } of endpoints) {
+    const opsArgs = ['--metrics-addr', `127.0.0.1:${metricsPort}`, '--status-addr', `127.0.0.1:${statusPort}`];
+    const prefix = prefixes.get(node) ?? `${node} | `;
     const child = startChild(
       node,
       process.execPath,
       [METALLB_TS_BIN, 'run', '--node', node, ...manifestArgs, '--log-level', options.logLevel ?? 'info', ...opsArgs],
-      { onLine: (_stream, line) => write(line) },
+      { onLine: (_stream, line) => write(`${prefix}${line}`) },
     );
     children.push(child);
     write(`demo: started speaker for ${node} (pid ${child.pid ?? '?'})`);

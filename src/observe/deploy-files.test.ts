@@ -91,8 +91,7 @@ test('promtool checks the rules and runs their unit tests', (t) => {
   const promtool = process.env['PROMTOOL'] ?? 'promtool';
   const probe = spawnSync(promtool, ['--version'], { encoding: 'utf8' });
   if (probe.error) {
-    // .ci/run installs Debian's prometheus package, so in CI promtool must be there.
-    assert.notEqual(process.env['CI'], 'true', 'promtool is not installed (Debian package prometheus)');
+    // .ci/run installs Debian's prometheus package; under CI scripts/run-tests.mjs fails on this skip.
     t.skip('promtool not installed (Debian package prometheus, or set PROMTOOL)');
     return;
   }

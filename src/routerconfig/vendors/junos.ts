@@ -7,10 +7,7 @@
 import type { RenderOptions } from '../render-options.js';
 import { ecmpPaths } from '../render-options.js';
 import type { RouterNeighbor, RouterPlan } from '../routers.js';
-
-function quote(text: string): string {
-  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-}
+import { passwordNotAppliedComment } from '../not-applied.js';
 
 export function renderJunos(router: RouterPlan, options: RenderOptions): string[] {
   const lines: string[] = [];
@@ -38,7 +35,7 @@ export function renderJunos(router: RouterPlan, options: RenderOptions): string[
       const nb = `${at} neighbor ${n.address}`;
       lines.push(`${nb} description ${n.node}`);
       if (!g.ibgp) lines.push(`${nb} peer-as ${n.remoteAsn}`);
-      if (n.password !== undefined) lines.push(`${nb} authentication-key ${quote(n.password)}`);
+      if (n.passwordNotApplied) lines.push(passwordNotAppliedComment('#', n));
       if (n.timers) lines.push(`${nb} hold-time ${n.timers.holdTime}`);
       if (n.multihop && !n.ibgp) lines.push(`${nb} multihop`);
       if (n.bfd) {

@@ -10,7 +10,7 @@
  *   const lab = Lab.create();
  *   after(() => lab.teardown());
  *   test('...', async (t) => {
- *     if (!requireLab(t, ['frr'])) return;   // skip without root/daemons; fail under CI=true
+ *     if (!requireLab(t, ['frr'])) return;   // skip, with the reason, without root/daemons
  *     const r = await lab.addSwitch('r');     // namespace with br0 = 10.10.10.1, fd00:10::1
  *     const n = await lab.addHost('n', 11);   // namespace with eth0 = 10.10.10.11, fd00:10::b
  *     const frr = await startFrr(lab, r, { asn: 64512, routerId: r.v4, neighbors: [...] });

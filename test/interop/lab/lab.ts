@@ -117,13 +117,12 @@ function missingDaemon(daemons: readonly DaemonKind[]): string | undefined {
 }
 
 /**
- * Skips the test when the lab cannot run here, except under `CI=true`, where it fails with the
- * reason: in CI no interop test may skip. Returns true when the test may go on.
+ * Skips the test, with the reason, when the lab cannot run here (under CI, scripts/run-tests.mjs
+ * fails the run on any skip). Returns true when the test may go on.
  */
 export function requireLab(t: TestContext, daemons: readonly DaemonKind[] = []): boolean {
   const why = labUnavailable(daemons);
   if (why === undefined) return true;
-  if (process.env.CI === 'true') throw new Error(`interop lab unavailable under CI=true: ${why}`);
   t.skip(why);
   return false;
 }
