@@ -167,7 +167,7 @@ function targetRows(input: ReportInput): string[] {
       .join(' | ')} |`,
   );
   l.push('');
-  l.push('"No slower than at 1 000" allows 2 ms (about the polling resolution) or 10 %, whichever is more. A change that timed out, was not made, or found FRR in the wrong state before it fails the change rows.');
+  l.push('"No slower than at 1 000" allows 2 ms (about the polling resolution) or 10 %, whichever is more. A change that timed out, was not made, or whose state before it FRR did not reach within the limit fails the change rows.');
   l.push('');
   return l;
 }
@@ -211,8 +211,8 @@ export function renderReport(input: ReportInput): string {
   l.push(
     `${s.changes} changes per edit style and run (${s.changes / 4} of each kind, interleaved; ${s.warmup} uncounted warm-up change${s.warmup === 1 ? '' : 's'} of each kind first), one file operation each. ` +
       'The clock starts at the rename that makes the new text visible (the temporary file is written before it) or at the unlink, and stops when `show bgp ipv4 unicast PREFIX json` on the vty socket (polled every ~1 ms) shows the result: ' +
-      "an added or moved prefix with every node's path, a removed one with none (an IP change: both). Before each change FRR must show the state before it. " +
-      `Limits: ${fmtS(s.changeTimeoutMs)} per change (--change-timeout-ms); after ${s.maxTimeouts} timeouts in a row the rest of the style's changes are not made (--max-timeouts). ${s.gapMs} ms between changes.`,
+      "an added or moved prefix with every node's path, a removed one with none (an IP change: both). Before each change the benchmark waits (same limit) until FRR shows the state before it, so a change never passes by doing nothing and a slow change is not charged to the next one. " +
+      `Limits: ${s.changeTimeoutMs < 1000 ? fmtMs(s.changeTimeoutMs) : fmtS(s.changeTimeoutMs)} per change (--change-timeout-ms); after ${s.maxTimeouts} timeouts in a row the rest of the style's changes are not made (--max-timeouts). ${s.gapMs} ms between changes.`,
   );
   l.push('');
   l.push(

@@ -10,7 +10,8 @@
  * 2. changes: 100 changes per edit style (25 each of add, remove, change IP, endpoint not ready,
  *    interleaved), each one file operation; the clock runs from the rename (or unlink) that makes it
  *    visible until `show bgp ipv4 unicast PREFIX json` shows the result (every node's path, or none).
- *    Before each change FRR must show the state before it, so a change never passes by doing nothing;
+ *    Before each change FRR must show the state before it (awaited, same limit), so a change never
+ *    passes by doing nothing and a slow change is not charged to the next;
  * 3. memory: VmHWM of each speaker process after the start and at the end.
  * FRR is read on bgpd's (and zebra's) vty socket (test/interop/lab/vty.ts), never a vtysh process.
  *
@@ -58,11 +59,14 @@ const USAGE = `usage: node dist/bench/scale.js [SIZE...] [options]   (root; npm 
 
 /** The lab of the run in progress, torn down on a signal. */
 let currentLab: Lab | undefined;
+/** Set by a signal: no further run starts and no report is written. */
+let interrupted = false;
 
 function installSignalHandlers(): void {
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(sig, () => {
       process.stderr.write(`\nbench: ${sig}: tearing down the lab...\n`);
+      interrupted = true;
       const lab = currentLab;
       const done = (): void => process.exit(130);
       if (lab) lab.teardown().then(done, done);
@@ -273,8 +277,18 @@ async function measureChanges(vty: VtyClient, topo: SeedTopology, steps: readonl
       continue;
     }
     const record: ChangeRecord = { style: step.style, kind: step.kind, warmup: step.warmup, service: step.service, field: step.field, ms: undefined, failure: undefined };
-    const before = await tableShows(vty, step.before);
-    if (!before.ok) record.failure = `FRR did not show the state before the change (${before.seen})`;
+    // The state before the change, awaited: a slow previous change must not poison this one.
+    const b0 = performance.now();
+    for (;;) {
+      const before = await tableShows(vty, step.before);
+      if (before.ok) break;
+      if (performance.now() - b0 > s.changeTimeoutMs) {
+        record.failure = `FRR did not show the state before the change within ${s.changeTimeoutMs} ms (${before.seen})`;
+        consecutiveTimeouts++;
+        break;
+      }
+      await sleep(5);
+    }
     const t0 = applyFileOp(topo.manifestsDir, step.prepare());
     if (record.failure === undefined) {
       for (;;) {
@@ -394,12 +408,14 @@ async function main(): Promise<number> {
   const results: RunResult[] = [];
   for (const services of sizes) {
     for (const nodeCount of nodeCounts) {
+      if (interrupted) break;
       const runStyles = styles.filter((st) => st !== 'big-file' || services <= settings.bigEditsMax);
       const r = await measureRun({ services, nodeCount, styles: runStyles, settings });
       results.push(r);
       for (const e of r.errors) process.stdout.write(`  error: ${e}\n`);
     }
   }
+  if (interrupted) return 130;
   const text = renderReport({
     started,
     commit: gitCommit(),
