@@ -13,6 +13,7 @@ export interface BenchSettings {
   readonly startTimeoutMs: number;
   readonly changeTimeoutMs: number;
   readonly maxTimeouts: number;
+  readonly changesBudgetS: number;
   readonly settleTimeoutMs: number;
   readonly gapMs: number;
   readonly logLevel: string;
@@ -212,7 +213,7 @@ export function renderReport(input: ReportInput): string {
     `${s.changes} changes per edit style and run (${s.changes / 4} of each kind, interleaved; ${s.warmup} uncounted warm-up change${s.warmup === 1 ? '' : 's'} of each kind first), one file operation each. ` +
       'The clock starts at the rename that makes the new text visible (the temporary file is written before it) or at the unlink, and stops when `show bgp ipv4 unicast PREFIX json` on the vty socket (polled every ~1 ms) shows the result: ' +
       "an added or moved prefix with every node's path, a removed one with none (an IP change: both). Before each change the benchmark waits (same limit) until FRR shows the state before it, so a change never passes by doing nothing and a slow change is not charged to the next one. " +
-      `Limits: ${s.changeTimeoutMs < 1000 ? fmtMs(s.changeTimeoutMs) : fmtS(s.changeTimeoutMs)} per change (--change-timeout-ms); after ${s.maxTimeouts} timeouts in a row the rest of the style's changes are not made (--max-timeouts). ${s.gapMs} ms between changes.`,
+      `Limits: ${s.changeTimeoutMs < 1000 ? fmtMs(s.changeTimeoutMs) : fmtS(s.changeTimeoutMs)} per change (--change-timeout-ms); after ${s.maxTimeouts} timeouts (--max-timeouts) or ${s.changesBudgetS} s (--changes-budget-s) the rest of an edit style's changes in a run are not made, and count as failed. ${s.gapMs} ms between changes.`,
   );
   l.push('');
   l.push(

@@ -21,7 +21,7 @@
  *
  *   node dist/bench/scale.js [SIZE...] [--nodes 1,2] [--edits small,big] [--big-edits-max 10000]
  *       [--changes 100] [--warmup 1] [--start-timeout-ms 60000] [--change-timeout-ms 10000]
- *       [--max-timeouts 3] [--settle-timeout-ms 60000] [--gap-ms 20] [--log-level info]
+ *       [--max-timeouts 3] [--changes-budget-s 120] [--settle-timeout-ms 60000] [--gap-ms 20] [--log-level info]
  *       [--quick] [--no-write] [--out FILE]
  */
 import { execFileSync } from 'node:child_process';
@@ -48,7 +48,8 @@ const USAGE = `usage: node dist/bench/scale.js [SIZE...] [options]   (root; npm 
   --warmup N                uncounted warm-up changes of each kind first (default 1)
   --start-timeout-ms MS     limit for start -> every prefix in FRR (default 60000)
   --change-timeout-ms MS    limit for one change (default 10000)
-  --max-timeouts N          consecutive timed-out changes before the rest of a run is skipped (default 3)
+  --max-timeouts N          timed-out changes of one edit style in a run before its rest is not made (default 3)
+  --changes-budget-s S      time for one edit style's changes in a run; the rest are not made (default 120)
   --settle-timeout-ms MS    limit for FRR's FIB to hold every route before the changes (default 60000)
   --gap-ms MS               pause between changes (default 20)
   --log-level LEVEL         the speakers' --log-level (default info, as a user runs it)
@@ -267,12 +268,16 @@ async function measureRun(o: RunOptions): Promise<RunResult> {
 }
 
 async function measureChanges(vty: VtyClient, topo: SeedTopology, steps: readonly ChangeStep[], s: BenchSettings, result: RunResult): Promise<void> {
-  let consecutiveTimeouts = 0;
+  let timeouts = 0;
   let skipped = 0;
+  let why = '';
   let style: EditStyle | undefined;
+  const budgetEnd = performance.now() + s.changesBudgetS * 1000;
   for (const step of steps) {
     style = step.style;
-    if (consecutiveTimeouts >= s.maxTimeouts) {
+    if (timeouts >= s.maxTimeouts) why = `${s.maxTimeouts} changes timed out`;
+    else if (performance.now() > budgetEnd) why = `the ${s.changesBudgetS} s budget for them was spent`;
+    if (why !== '') {
       if (!step.warmup) skipped++;
       continue;
     }
@@ -284,7 +289,7 @@ async function measureChanges(vty: VtyClient, topo: SeedTopology, steps: readonl
       if (before.ok) break;
       if (performance.now() - b0 > s.changeTimeoutMs) {
         record.failure = `FRR did not show the state before the change within ${s.changeTimeoutMs} ms (${before.seen})`;
-        consecutiveTimeouts++;
+        timeouts++;
         break;
       }
       await sleep(5);
@@ -296,12 +301,11 @@ async function measureChanges(vty: VtyClient, topo: SeedTopology, steps: readonl
         const now = performance.now() - t0;
         if (after.ok) {
           record.ms = now;
-          consecutiveTimeouts = 0;
           break;
         }
         if (now > s.changeTimeoutMs) {
           record.failure = `timed out after ${s.changeTimeoutMs} ms (${after.seen})`;
-          consecutiveTimeouts++;
+          timeouts++;
           break;
         }
         await sleep(1);
@@ -314,7 +318,7 @@ async function measureChanges(vty: VtyClient, topo: SeedTopology, steps: readonl
     }
     await sleep(s.gapMs);
   }
-  if (skipped > 0 && style) result.skipped.push({ style, count: skipped, why: `${s.maxTimeouts} changes in a row timed out` });
+  if (skipped > 0 && style) result.skipped.push({ style, count: skipped, why });
 }
 
 function frrVersion(): string {
@@ -367,6 +371,7 @@ async function main(): Promise<number> {
       'start-timeout-ms': { type: 'string' },
       'change-timeout-ms': { type: 'string' },
       'max-timeouts': { type: 'string' },
+      'changes-budget-s': { type: 'string' },
       'settle-timeout-ms': { type: 'string' },
       'gap-ms': { type: 'string' },
       'log-level': { type: 'string' },
@@ -392,6 +397,7 @@ async function main(): Promise<number> {
     startTimeoutMs: positiveInt('start-timeout-ms', values['start-timeout-ms'], 60_000),
     changeTimeoutMs: positiveInt('change-timeout-ms', values['change-timeout-ms'], 10_000),
     maxTimeouts: Math.max(1, positiveInt('max-timeouts', values['max-timeouts'], 3)),
+    changesBudgetS: Math.max(1, positiveInt('changes-budget-s', values['changes-budget-s'], 120)),
     settleTimeoutMs: positiveInt('settle-timeout-ms', values['settle-timeout-ms'], 60_000),
     gapMs: positiveInt('gap-ms', values['gap-ms'], 20),
     logLevel: values['log-level'] ?? 'info',
