@@ -26,6 +26,8 @@ export interface ChangeRecord {
   readonly warmup: boolean;
   readonly service: string;
   readonly field: string;
+  /** False when the change was not made (a limit was reached before it); it counts as failed. */
+  readonly made: boolean;
   /** From the file operation to FRR showing the result; undefined when it failed. */
   ms: number | undefined;
   failure: string | undefined;
@@ -85,10 +87,10 @@ export interface ChangeStats {
   readonly max: number;
 }
 
-/** Stats over counted (not warm-up) records. */
-export function changeStats(records: readonly ChangeRecord[], notMade = 0): ChangeStats {
+/** Stats over counted (not warm-up) records; a record without a time (failed or not made) counts as failed. */
+export function changeStats(records: readonly ChangeRecord[]): ChangeStats {
   const xs: number[] = [];
-  let failed = notMade;
+  let failed = 0;
   for (const r of records) {
     if (r.warmup) continue;
     if (r.ms === undefined) failed++;
@@ -107,17 +109,8 @@ const verdict = (ok: boolean): string => (ok ? '**PASS**' : '**FAIL**');
 const KIND_LABEL: Record<ChangeKind, string> = { add: 'add a Service', remove: 'remove a Service', changeIp: "change a Service's IP", notReady: 'endpoints not ready' };
 const STYLE_LABEL: Record<EditStyle, string> = { 'small-file': 'small files', 'big-file': 'the big files' };
 
-function skippedCount(r: RunResult, style: EditStyle): number {
-  let n = 0;
-  for (const s of r.skipped) if (s.style === style) n += s.count;
-  return n;
-}
-
 function styleStats(r: RunResult, style: EditStyle, kind?: ChangeKind): ChangeStats {
-  const records = r.changes.filter((c) => c.style === style && (kind === undefined || c.kind === kind));
-  // Changes not made count as failures in the overall row and in each kind's row alike (a quarter each).
-  const notMade = skippedCount(r, style);
-  return changeStats(records, kind === undefined ? notMade : Math.ceil(notMade / CHANGE_KINDS.length));
+  return changeStats(r.changes.filter((c) => c.style === style && (kind === undefined || c.kind === kind)));
 }
 
 /** At most 2 ms (about the polling resolution) or 10 % slower counts as "no slower". */
@@ -227,6 +220,13 @@ export function renderReport(input: ReportInput): string {
   l.push('|---:|---:|---|---|---:|---:|---:|---:|---:|---:|');
   for (const r of input.results) {
     for (const style of r.styles) {
+      if (!r.changes.some((c) => c.style === style && c.made)) {
+        // Not one change made (the start failed, or a limit was reached at once): one row says why.
+        const st = styleStats(r, style);
+        const why = r.skipped.find((x) => x.style === style)?.why ?? 'no change was made';
+        l.push(`| ${num(r.services)} | ${r.nodes} | ${STYLE_LABEL[style]} | not made: ${why} | 0 | — | — | — | — | ${st.failed} |`);
+        continue;
+      }
       const rows: [string, ChangeStats][] = [['**all kinds**', styleStats(r, style)]];
       for (const kind of CHANGE_KINDS) rows.push([KIND_LABEL[kind], styleStats(r, style, kind)]);
       for (const field of ['metallb.io/loadBalancerIPs', 'spec.loadBalancerIP']) {
@@ -235,9 +235,6 @@ export function renderReport(input: ReportInput): string {
       for (const [label, st] of rows) {
         l.push(`| ${num(r.services)} | ${r.nodes} | ${STYLE_LABEL[style]} | ${label} | ${st.n} | ${fmtMs(st.median)} | ${fmtMs(st.p90)} | ${fmtMs(st.p99)} | ${fmtMs(st.max)} | ${st.failed} |`);
       }
-    }
-    if (r.styles.length === 0 || r.changes.length === 0) {
-      if (r.skipped.length > 0) l.push(`| ${num(r.services)} | ${r.nodes} | — | not made: ${r.skipped[0]?.why ?? ''} | 0 | — | — | — | — | ${r.skipped.reduce((a, x) => a + x.count, 0)} |`);
     }
   }
   l.push('');
@@ -260,7 +257,7 @@ export function renderReport(input: ReportInput): string {
     for (const sk of r.skipped) problems.push(`- ${where}: ${sk.count} ${STYLE_LABEL[sk.style]} changes not made: ${sk.why}`);
     let shown = 0;
     for (const c of r.changes) {
-      if (c.failure === undefined) continue;
+      if (c.failure === undefined || !c.made) continue;
       if (shown++ < 5) problems.push(`- ${where}: ${STYLE_LABEL[c.style]} ${KIND_LABEL[c.kind]} ${c.service}${c.warmup ? ' (warm-up)' : ''}: ${c.failure}`);
     }
     if (shown > 5) problems.push(`- ${where}: ... and ${shown - 5} more failed changes`);

@@ -111,10 +111,10 @@ test('too few services for the change targets is an error, not a silent overlap'
 test('quantile is nearest-rank and change stats leave warm-ups out and count failures', () => {
   assert.equal(quantile([1, 2, 3, 4], 0.5), 2);
   assert.equal(quantile([1, 2, 3, 4], 0.99), 4);
-  const rec = (ms: number | undefined, warmup = false): ChangeRecord => ({ style: 'small-file', kind: 'add', warmup, service: 's', field: '', ms, failure: ms === undefined ? 'timeout' : undefined });
-  const s = changeStats([rec(500, true), rec(10), rec(20), rec(undefined)], 2);
+  const rec = (ms: number | undefined, warmup = false, made = true): ChangeRecord => ({ style: 'small-file', kind: 'add', warmup, service: 's', field: '', made, ms, failure: ms === undefined ? 'timeout' : undefined });
+  const s = changeStats([rec(500, true), rec(10), rec(20), rec(undefined), rec(undefined, false, false), rec(undefined, true)]);
   assert.equal(s.n, 2);
-  assert.equal(s.failed, 3);
+  assert.equal(s.failed, 2);
   assert.equal(s.median, 10);
 });
 
@@ -128,7 +128,7 @@ function run(services: number, startMs: number | undefined, times: (number | und
     styles: ['small-file'],
     manifestBytes: {},
     start: { establishedMs: {}, allMs: {}, totalMs: startMs, fibMs: undefined },
-    changes: times.map((ms, i) => ({ style: 'small-file', kind: kinds[i % 4] ?? 'add', warmup: false, service: `s${i}`, field: '', ms, failure: ms === undefined ? 'timed out' : undefined })),
+    changes: times.map((ms, i) => ({ style: 'small-file', kind: kinds[i % 4] ?? 'add', warmup: false, service: `s${i}`, field: '', made: true, ms, failure: ms === undefined ? 'timed out' : undefined })),
     skipped: [],
     rss: [
       { node: 'node-116', afterStartKiB: rssMiB * 1024, endKiB: rssMiB * 1024 },

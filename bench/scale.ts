@@ -123,6 +123,10 @@ function applyFileOp(dir: string, op: FileOp): number {
   return t0;
 }
 
+function notMade(step: ChangeStep, why: string): ChangeRecord {
+  return { style: step.style, kind: step.kind, warmup: step.warmup, service: step.service, field: step.field, made: false, ms: undefined, failure: `not made: ${why}` };
+}
+
 function errorLines(log: string, max: number): string[] {
   const out: string[] = [];
   for (const line of log.split('\n')) {
@@ -244,7 +248,11 @@ async function measureRun(o: RunOptions): Promise<RunResult> {
         await measureChanges(vty, topo, steps, s, result);
       }
     } else {
-      for (const style of o.styles) result.skipped.push({ style, count: s.changes, why: 'the start did not complete' });
+      const why = 'the start did not complete';
+      for (const style of o.styles) {
+        for (const step of manifests.changes(style)) if (!step.warmup) result.changes.push(notMade(step, why));
+        result.skipped.push({ style, count: s.changes, why });
+      }
     }
   } catch (e) {
     result.errors.push(`run failed: ${e instanceof Error ? e.message : String(e)}`);
@@ -255,7 +263,14 @@ async function measureRun(o: RunOptions): Promise<RunResult> {
         const end = n.speaker ? peakMemoryKiB(n.speaker.pid) : undefined;
         if (r) r.endKiB = end;
         else result.rss.push({ node: n.name, afterStartKiB: undefined, endKiB: end });
-        if (n.speaker) for (const line of errorLines(lab.log(n.speaker), 3)) result.speakerErrors.push(`${n.name}: ${line}`);
+        if (!n.speaker) continue;
+        const log = lab.log(n.speaker);
+        for (const line of errorLines(log, 3)) result.speakerErrors.push(`${n.name}: ${line}`);
+        if (result.start.totalMs === undefined) {
+          // What the speaker was doing when the start limit was reached.
+          const last = log.trimEnd().split('\n').slice(-2);
+          for (const line of last) if (line !== '') result.speakerErrors.push(`${n.name}, last log line: ${line.length > 300 ? `${line.slice(0, 300)}...` : line}`);
+        }
       }
       if (topo.frr?.bgpd) result.frrBgpdKiB = peakMemoryKiB(topo.frr.bgpd.pid);
     }
@@ -278,10 +293,13 @@ async function measureChanges(vty: VtyClient, topo: SeedTopology, steps: readonl
     if (timeouts >= s.maxTimeouts) why = `${s.maxTimeouts} changes timed out`;
     else if (performance.now() > budgetEnd) why = `the ${s.changesBudgetS} s budget for them was spent`;
     if (why !== '') {
-      if (!step.warmup) skipped++;
+      if (!step.warmup) {
+        skipped++;
+        result.changes.push(notMade(step, why));
+      }
       continue;
     }
-    const record: ChangeRecord = { style: step.style, kind: step.kind, warmup: step.warmup, service: step.service, field: step.field, ms: undefined, failure: undefined };
+    const record: ChangeRecord = { style: step.style, kind: step.kind, warmup: step.warmup, service: step.service, field: step.field, made: true, ms: undefined, failure: undefined };
     // The state before the change, awaited: a slow previous change must not poison this one.
     const b0 = performance.now();
     for (;;) {
