@@ -420,6 +420,7 @@ async function main(): Promise<number> {
     gapMs: positiveInt('gap-ms', values['gap-ms'], 20),
     logLevel: values['log-level'] ?? 'info',
   };
+  if (!['all', 'debug', 'info', 'warn', 'error', 'none'].includes(settings.logLevel)) throw new Error(`--log-level: expected all, debug, info, warn, error or none, got ${JSON.stringify(settings.logLevel)}`);
   if (settings.changes % 4 !== 0 || settings.changes === 0) throw new Error(`--changes: expected a positive multiple of 4 (as many of each kind), got ${settings.changes}`);
   const why = labUnavailable(['frr']);
   if (why) {
