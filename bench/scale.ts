@@ -58,6 +58,9 @@ const USAGE = `usage: node dist/bench/scale.js [SIZE...] [options]   (root; npm 
   --out FILE                write the report here (default bench/results/scale.md)
 `;
 
+/** A bad command line: reported with the usage, without a stack. */
+class UsageError extends Error {}
+
 /** The lab of the run in progress, torn down on a signal. */
 let currentLab: Lab | undefined;
 /** Set by a signal: no further run starts and no report is written. */
@@ -362,7 +365,7 @@ function gitCommit(): string {
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name}: expected a non-negative integer, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name === 'SIZE' ? name : `--${name}`}: expected a non-negative integer, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -371,14 +374,15 @@ function listFlag<T extends string>(name: string, value: string | undefined, all
   const out: T[] = [];
   for (const part of value.split(',')) {
     const v = allowed[part.trim()];
-    if (v === undefined) throw new Error(`--${name}: ${JSON.stringify(part)} is not one of ${Object.keys(allowed).join(', ')}`);
+    if (v === undefined) throw new UsageError(`--${name}: ${JSON.stringify(part)} is not one of ${Object.keys(allowed).join(', ')}`);
     if (!out.includes(v)) out.push(v);
   }
   return out;
 }
 
-async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
+/** The command line, parsed (throws on an unknown option). */
+function parseCommandLine() {
+  return parseArgs({
     allowPositionals: true,
     options: {
       nodes: { type: 'string' },
@@ -399,6 +403,16 @@ async function main(): Promise<number> {
       help: { type: 'boolean', short: 'h' },
     },
   });
+}
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseCommandLine();
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+  const { values, positionals } = parsed;
   if (values.help) {
     process.stdout.write(USAGE);
     return 0;
@@ -420,8 +434,8 @@ async function main(): Promise<number> {
     gapMs: positiveInt('gap-ms', values['gap-ms'], 20),
     logLevel: values['log-level'] ?? 'info',
   };
-  if (!['all', 'debug', 'info', 'warn', 'error', 'none'].includes(settings.logLevel)) throw new Error(`--log-level: expected all, debug, info, warn, error or none, got ${JSON.stringify(settings.logLevel)}`);
-  if (settings.changes % 4 !== 0 || settings.changes === 0) throw new Error(`--changes: expected a positive multiple of 4 (as many of each kind), got ${settings.changes}`);
+  if (!['all', 'debug', 'info', 'warn', 'error', 'none'].includes(settings.logLevel)) throw new UsageError(`--log-level: expected all, debug, info, warn, error or none, got ${JSON.stringify(settings.logLevel)}`);
+  if (settings.changes % 4 !== 0 || settings.changes === 0) throw new UsageError(`--changes: expected a positive multiple of 4 (as many of each kind), got ${settings.changes}`);
   const why = labUnavailable(['frr']);
   if (why) {
     process.stderr.write(`bench: cannot run here: ${why}\n`);
@@ -466,6 +480,11 @@ main().then(
     process.exitCode = code;
   },
   (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`bench: ${err.message}\n${USAGE}`);
+      process.exitCode = 2;
+      return;
+    }
     process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exitCode = 1;
   },
