@@ -2,8 +2,8 @@
 // Runs the compiled test suite with node's own test runner and prints one plain closing line,
 // `tests: N passed, N failed, N skipped`.
 //
-// Unit tests are dist/src/**/*.test.js; interop tests are dist/test/**/*.test.js. Files run one at
-// a time (interop tests build network namespaces and must not overlap). Arguments other than
+// Unit tests are dist/src/**/*.test.js and dist/bench/**/*.test.js (the benchmarks' own logic);
+// interop tests are dist/test/**/*.test.js. Files run one at a time (interop tests build network namespaces and must not overlap). Arguments other than
 // --unit/--interop keep only the files whose path (relative to the repository) contains one of them.
 //
 // The skip policy lives here, and only here: a test that cannot run where it is (no root, a daemon
@@ -38,7 +38,7 @@ function findTests(dir) {
   return out;
 }
 
-const unit = only === 'interop' ? [] : findTests(join(root, 'dist/src'));
+const unit = only === 'interop' ? [] : [...findTests(join(root, 'dist/src')), ...findTests(join(root, 'dist/bench'))];
 const interop = only === 'unit' ? [] : findTests(join(root, 'dist/test'));
 let files = [...unit, ...interop].map((f) => relative(root, f));
 if (filters.length > 0) files = files.filter((f) => filters.some((x) => f.includes(x)));

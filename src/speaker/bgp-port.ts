@@ -77,9 +77,6 @@ export function speakerPort(speaker: Speaker, logger: Logger): SpeakerPort & { s
   };
   return {
     addPeer(s) {
-      if (s.password !== undefined) {
-        logger.warn('unsupportedSetting', 'TCP MD5 passwords are not supported yet; the session runs without one', { peerName: s.name });
-      }
       try {
         speaker.addPeer(peerSettingsOf(s));
       } catch (err) {
