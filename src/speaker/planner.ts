@@ -245,8 +245,6 @@ export function localPrefsCompatible(a: AdvertisementConfig, b: AdvertisementCon
 /** One advertisement a service asks for, before it is split per peer and deduplicated. */
 interface ServiceAd {
   readonly prefix: string;
-  readonly ip: IpAddress;
-  readonly length: number;
   readonly localPref: number | undefined;
   readonly communities: readonly string[];
   readonly largeCommunities: readonly string[];
@@ -356,8 +354,6 @@ function serviceAdsOf(ips: readonly IpAddress[], ads: readonly AdvertisementConf
       const prefix = prefixOf(ip, length);
       out.push({
         prefix: formatPrefix(prefix),
-        ip: { family: prefix.family, value: prefix.value },
-        length,
         localPref: ad.localPref,
         communities: ad.communities,
         largeCommunities: ad.largeCommunities,
@@ -419,13 +415,6 @@ export interface PlanChanges {
   readonly withdrawn: readonly ServiceWithdrawal[];
 }
 
-/** One prefix as one peer receives it, with its place in prefix order. */
-interface PeerRoute {
-  readonly ad: PlannedAdvertisement;
-  readonly ip: IpAddress;
-  readonly length: number;
-}
-
 const byKey = (a: { service: string }, b: { service: string }): number => (a.service < b.service ? -1 : a.service > b.service ? 1 : 0);
 
 function attributesKey(ad: PlannedAdvertisement): string {
@@ -449,11 +438,11 @@ export class NodePlanner {
   #config: Config | undefined;
   readonly #outcomes = new Map<string, Outcome>();
   /** Prefix -> keys of the announced services that give it. */
-  readonly #prefixServices = new Map<string, Set<string>>();
+  readonly #prefixServices = new Map<string, string | Set<string>>();
   /** Peer name -> prefix -> what it receives. */
-  readonly #peerRoutes = new Map<string, Map<string, PeerRoute>>();
+  readonly #peerRoutes = new Map<string, Map<string, PlannedAdvertisement>>();
   /** Each peer's routes before the last `reset`, to tell which peers' sets it changed. */
-  #routesBeforeReset = new Map<string, Map<string, PeerRoute>>();
+  #routesBeforeReset = new Map<string, Map<string, PlannedAdvertisement>>();
   #plan: AnnouncementPlan | undefined;
 
   /** A planner for the node `node`, reading services from `source`. */
@@ -520,7 +509,7 @@ export class NodePlanner {
       if (outcome && !before.has(key)) before.set(key, { outcome, signature: this.#signature(key, outcome) });
     };
     for (const key of next.keys()) remember(key);
-    for (const p of prefixes) for (const key of this.#prefixServices.get(p) ?? []) remember(key);
+    for (const p of prefixes) for (const key of this.#servicesOf(p)) remember(key);
 
     for (const [key, outcome] of next) this.#setOutcome(key, outcome);
     this.#plan = undefined;
@@ -542,12 +531,12 @@ export class NodePlanner {
           continue;
         }
         routes.set(prefix, now);
-        if (!was || attributesKey(was.ad) !== attributesKey(now.ad)) upsert.push(now.ad);
+        if (!was || attributesKey(was) !== attributesKey(now)) upsert.push(now);
       }
       if (upsert.length > 0 || withdraw.length > 0) peers.set(p.config.name, { upsert, withdraw });
     }
     // Services sharing a changed prefix are compared too: their merged attributes may have changed.
-    for (const p of prefixes) for (const key of this.#prefixServices.get(p) ?? []) if (!next.has(key)) next.set(key, this.#outcomes.get(key));
+    for (const p of prefixes) for (const key of this.#servicesOf(p)) if (!next.has(key)) next.set(key, this.#outcomes.get(key));
     return { reset: false, peers, ...this.#events(before, undefined, next.keys()) };
   }
 
@@ -561,16 +550,14 @@ export class NodePlanner {
     if (!was || !now || was.size !== now.size) return false;
     for (const [prefix, route] of now) {
       const old = was.get(prefix);
-      if (!old || attributesKey(old.ad) !== attributesKey(route.ad)) return false;
+      if (!old || attributesKey(old) !== attributesKey(route)) return false;
     }
     return true;
   }
 
   /** Everything `peer` should receive now, in prefix order. */
   advertisementsOf(peer: string): PlannedAdvertisement[] {
-    const routes = [...(this.#peerRoutes.get(peer)?.values() ?? [])];
-    routes.sort(compareRoutes);
-    return routes.map((r) => r.ad);
+    return sortedByPrefix([...(this.#peerRoutes.get(peer)?.values() ?? [])]);
   }
 
   /** The number of prefixes `peer` should receive now. */
@@ -646,9 +633,12 @@ export class NodePlanner {
     const old = this.#outcomes.get(key);
     if (old?.kind === 'announced') {
       for (const p of old.prefixes) {
-        const set = this.#prefixServices.get(p);
-        set?.delete(key);
-        if (set?.size === 0) this.#prefixServices.delete(p);
+        const given = this.#prefixServices.get(p);
+        if (given === key) this.#prefixServices.delete(p);
+        else if (typeof given === 'object') {
+          given.delete(key);
+          if (given.size === 1) this.#prefixServices.set(p, given.values().next().value as string);
+        }
       }
     }
     if (!outcome) {
@@ -658,9 +648,12 @@ export class NodePlanner {
     this.#outcomes.set(key, outcome);
     if (outcome.kind !== 'announced') return;
     for (const p of outcome.prefixes) {
-      const set = this.#prefixServices.get(p);
-      if (set) set.add(key);
-      else this.#prefixServices.set(p, new Set([key]));
+      const given = this.#prefixServices.get(p);
+      // One service per prefix is the rule (a Set only for shared IPs and aggregated prefixes).
+      if (given === undefined) this.#prefixServices.set(p, key);
+      else if (typeof given === 'string') {
+        if (given !== key) this.#prefixServices.set(p, new Set([given, key]));
+      } else given.add(key);
     }
   }
 
@@ -670,13 +663,13 @@ export class NodePlanner {
    * HEAD) and the localPref of the first service in key order is kept (services giving one prefix
    * with different localPrefs is a configuration MetalLB resolves by map order, i.e. at random).
    */
-  #merge(peer: PeerConfig, ibgp: boolean, prefix: string): PeerRoute | undefined {
-    const set = this.#prefixServices.get(prefix);
-    if (!set) return undefined;
-    const keys = set.size === 1 ? set : [...set].sort();
+  #merge(peer: PeerConfig, ibgp: boolean, prefix: string): PlannedAdvertisement | undefined {
+    const given = this.#prefixServices.get(prefix);
+    if (given === undefined) return undefined;
+    const keys = typeof given === 'string' ? [given] : [...given].sort();
     let first: ServiceAd | undefined;
-    const communities: string[] = [];
-    const large: string[] = [];
+    const communities: (readonly string[])[] = [];
+    const large: (readonly string[])[] = [];
     const services: string[] = [];
     for (const key of keys) {
       const o = this.#outcomes.get(key);
@@ -687,26 +680,44 @@ export class NodePlanner {
         if (ad.peers.length > 0 && !ad.peers.includes(peer.name)) continue;
         first ??= ad;
         given = true;
-        for (const c of ad.communities) communities.push(c);
-        for (const c of ad.largeCommunities) large.push(c);
+        if (ad.communities.length > 0) communities.push(ad.communities);
+        if (ad.largeCommunities.length > 0) large.push(ad.largeCommunities);
       }
       if (given) services.push(key);
     }
     if (!first) return undefined;
     return {
-      ip: first.ip,
-      length: first.length,
-      ad: {
-        peer: peer.name,
-        peerAddress: peer.peerAddress,
-        prefix,
-        // RFC 4271 §5.1.5: LOCAL_PREF is only sent to internal peers. MetalLB native sends 0 when unset.
-        ...(ibgp ? { localPref: first.localPref ?? 0 } : {}),
-        communities: mergeCommunities(communities),
-        largeCommunities: mergeCommunities(large),
-        services,
-      },
+      peer: peer.name,
+      peerAddress: peer.peerAddress,
+      prefix,
+      // RFC 4271 §5.1.5: LOCAL_PREF is only sent to internal peers. MetalLB native sends 0 when unset.
+      ...(ibgp ? { localPref: first.localPref ?? 0 } : {}),
+      communities: this.#merged(communities),
+      largeCommunities: this.#merged(large),
+      services,
     };
+  }
+
+  /** The keys of the announced services giving `prefix`. */
+  #servicesOf(prefix: string): Iterable<string> {
+    const given = this.#prefixServices.get(prefix);
+    return given === undefined ? [] : typeof given === 'string' ? [given] : given;
+  }
+
+  /** Merged community lists, shared between routes with the same lists (there are few distinct ones). */
+  readonly #mergedLists = new Map<string, readonly string[]>();
+  #merged(lists: readonly (readonly string[])[]): readonly string[] {
+    if (lists.length === 0) return NO_COMMUNITIES;
+    const key = lists.map((l) => l.join(',')).join('|');
+    let merged = this.#mergedLists.get(key);
+    if (!merged) {
+      if (this.#mergedLists.size > 4096) this.#mergedLists.clear();
+      const all: string[] = [];
+      for (const l of lists) for (const c of l) all.push(c);
+      merged = mergeCommunities(all);
+      this.#mergedLists.set(key, merged);
+    }
+    return merged;
   }
 
   /** The peers (in configuration order) that receive at least one prefix of the announced service `key`. */
@@ -714,7 +725,7 @@ export class NodePlanner {
     const out: PeerRef[] = [];
     for (const p of ctx.peers) {
       const routes = this.#peerRoutes.get(p.config.name);
-      if (o.prefixes.some((prefix) => routes?.get(prefix)?.ad.services.includes(key) === true)) {
+      if (o.prefixes.some((prefix) => routes?.get(prefix)?.services.includes(key) === true)) {
         out.push({ name: p.config.name, address: p.config.peerAddress });
       }
     }
@@ -734,7 +745,7 @@ export class NodePlanner {
       const routes = this.#peerRoutes.get(p.config.name);
       for (const prefix of o.prefixes) {
         const route = routes?.get(prefix);
-        if (route?.ad.services.includes(key)) text += `;${p.config.name}|${prefix}|${attributesKey(route.ad)}`;
+        if (route?.services.includes(key)) text += `;${p.config.name}|${prefix}|${attributesKey(route)}`;
       }
     }
     return text;
@@ -778,9 +789,17 @@ function sameIpSet(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((ip) => b.includes(ip));
 }
 
-function compareRoutes(x: PeerRoute, y: PeerRoute): number {
-  const byIp = compareIp(x.ip, y.ip);
-  return byIp !== 0 ? byIp : x.length - y.length;
+const NO_COMMUNITIES: readonly string[] = Object.freeze([]);
+
+/** Advertisements in prefix order (IPv4 first, then address, then length), each prefix parsed once. */
+function sortedByPrefix(ads: PlannedAdvertisement[]): PlannedAdvertisement[] {
+  const keyed = ads.map((ad) => ({ ad, cidr: parseCidr(ad.prefix) }));
+  keyed.sort((x, y) => {
+    if (!x.cidr || !y.cidr) return x.ad.prefix < y.ad.prefix ? -1 : x.ad.prefix > y.ad.prefix ? 1 : 0;
+    const byIp = compareIp(x.cidr, y.cidr);
+    return byIp !== 0 ? byIp : x.cidr.length - y.cidr.length;
+  });
+  return keyed.map((k) => k.ad);
 }
 
 /** A `PlanSource` over plain lists (the last of two services with one key wins). */
