@@ -116,8 +116,8 @@ export function getJson(host: string, port: number, path: string, timeoutMs = 50
 export function formatView(view: View, body: unknown): string {
   switch (view.kind) {
     case 'peers': {
-      const b = body as { node: string; peers: PeerSummary[] };
-      return formatPeers(b.node, b.peers);
+      const b = body as { node: string; peers: PeerSummary[]; warnings?: string[] };
+      return formatPeers(b.node, b.peers, b.warnings ?? []);
     }
     case 'peer':
       return formatPeerDetail(body as PeerDetail);

@@ -37,7 +37,7 @@ export function statusRoutes(input: () => StatusInput, canonical: (address: stri
     if (path === '/status' || path === '/status/') return jsonReply(statusDocument(input()));
     if (path === '/status/peers') {
       const i = input();
-      return jsonReply({ node: i.node, peers: peersView(i) });
+      return jsonReply({ node: i.node, warnings: i.warnings ?? [], peers: peersView(i) });
     }
     if (path.startsWith('/status/peers/')) {
       const key = path.slice('/status/peers/'.length);

@@ -42,10 +42,11 @@ function table(header: readonly string[], rows: readonly (readonly string[])[], 
 }
 
 /** `status peers`: the neighbour table. */
-export function formatPeers(node: string, peers: readonly PeerSummary[]): string {
+export function formatPeers(node: string, peers: readonly PeerSummary[], warnings: readonly string[] = []): string {
   const asns = [...new Set(peers.map((p) => p.localAsn))];
   const lines = [
     `BGP summary of node ${node}${asns.length === 1 ? `, local AS number ${asns[0]}` : ''}`,
+    ...warnings.map((w) => `Warning: ${w}`),
     `Peers ${peers.length}`,
     '',
   ];

@@ -31,6 +31,8 @@ export interface StatusInput {
   readonly plan?: AnnouncementPlan;
   /** Services that got no IP, by `namespace/name`: MetalLB's event reason and a sentence. */
   readonly allocationFailures?: ReadonlyMap<string, { readonly reason: string; readonly message: string }>;
+  /** What keeps the node from working as configured: no Node object of its name, a stale configuration. */
+  readonly warnings?: readonly string[];
 }
 
 /** A row of `status peers` (`show ip bgp summary`). */
@@ -141,6 +143,7 @@ export interface ServiceView {
 /** The whole status document (`/status`). */
 export interface StatusDocument {
   readonly node: string;
+  readonly warnings: readonly string[];
   readonly peers: readonly PeerDetail[];
   readonly routes: readonly PeerRoutes[];
   readonly services: readonly ServiceView[];
@@ -367,5 +370,5 @@ export function servicesView(input: StatusInput): ServiceView[] {
 
 /** The whole document. */
 export function statusDocument(input: StatusInput): StatusDocument {
-  return { node: input.node, peers: peerDetails(input), routes: routesView(input), services: servicesView(input) };
+  return { node: input.node, warnings: input.warnings ?? [], peers: peerDetails(input), routes: routesView(input), services: servicesView(input) };
 }

@@ -114,9 +114,19 @@ export class NodeOperations {
     for (const r of this.#speaker?.runtime.cluster.allocationReport().services ?? []) {
       if (r.error) failures.set(r.service, { reason: r.error.reason, message: r.error.message });
     }
-    const plan = this.#speaker?.runtime.currentPlan;
+    const runtime = this.#speaker?.runtime;
+    const plan = runtime?.currentPlan;
+    const warnings: string[] = [];
+    if (runtime && runtime.cluster.config && !runtime.nodeFound) {
+      const nodes = runtime.cluster.nodeNames();
+      warnings.push(
+        `node ${this.#node} has no Node object in the manifests (${nodes.length > 0 ? `found: ${nodes.slice(0, 10).join(', ')}${nodes.length > 10 ? ', ...' : ''}` : 'none found'}); announcing nothing until it appears`,
+      );
+    }
+    if (runtime?.stale) warnings.push('the configuration is stale: the latest manifests do not read or build; running on the last good one');
     return {
       now,
+      warnings,
       node: this.#node,
       sessions,
       routes: new Map(sessions.map((s) => [s.name, speaker?.advertisedRoutes(s.name) ?? []])),

@@ -126,6 +126,7 @@ test('plan, status, the metrics and the running speaker agree, through the one p
   writeFileSync(join(dir, 'bad.yaml'), BAD);
   const router = new LabRouter({ peers: ['router'], address: '127.0.0.1', port: routerPort, asn: 64512, neighbors: [{ node: 'node-116', address: '127.0.0.116', asn: 64512 }] });
   let child: ChildHandle | undefined;
+  let late: ChildHandle | undefined;
   try {
     // `plan`: the good objects planned, every bad one named with file, line and field, exit 1.
     const plan = await cli(['plan', '--json', '--node', 'node-116', '--manifests', dir]);
@@ -184,7 +185,32 @@ test('plan, status, the metrics and the running speaker agree, through the one p
       assert.equal(metrics.get(`metallb_speaker_announced{service="${s.service}",protocol="bgp",node="node-116",ip="${s.ips[0]}"}`), 1, s.service);
     }
     assert.equal(metrics.get('metallb_k8s_client_config_stale_bool'), 0);
+
+    // A speaker for a node the manifests do not have yet: it says so (log and status), keeps
+    // watching, and peers once the Node appears.
+    const lateLogs: Record<string, unknown>[] = [];
+    late = startChild('node-118', process.execPath, [BIN, 'run', '--node', 'node-118', '--manifests', dir, '--metrics-addr', '127.0.0.1:0', '--status-addr', '127.0.0.1:0'], {
+      onLine: (_s, l) => {
+        try {
+          lateLogs.push(JSON.parse(l) as Record<string, unknown>);
+        } catch {
+          lateLogs.push({ raw: l });
+        }
+      },
+    });
+    await waitFor('the missing node reported', () => lateLogs.some((l) => l['event'] === 'nodeNotFound'), 8000);
+    assert.deepEqual(lateLogs.find((l) => l['event'] === 'nodeNotFound')?.['nodes'], ['node-116', 'node-117']);
+    await waitFor('its endpoints', () => lateLogs.filter((l) => l['event'] === 'opsListening').length === 2, 8000);
+    const lateStatus = `127.0.0.1:${Number(lateLogs.find((l) => l['event'] === 'opsListening' && l['role'] === 'status')?.['port'])}`;
+    const peers = await cli(['status', '--status-addr', lateStatus]);
+    assert.match(peers.stdout, /^Warning: node node-118 has no Node object in the manifests \(found: node-116, node-117\); announcing nothing until it appears$/m);
+    assert.match(peers.stdout, /^Peers 0$/m);
+    writeFileSync(join(dir, 'node-118.yaml'), node('node-118', '127.0.0.118'));
+    await waitFor('the late node to peer', () => lateLogs.some((l) => l['event'] === 'peerAdded'), 8000);
+    assert.ok(lateLogs.some((l) => l['event'] === 'nodeFound'));
+    assert.doesNotMatch((await cli(['status', '--status-addr', lateStatus])).stdout, /Warning/);
   } finally {
+    await late?.stop(2000);
     await child?.stop(2000);
     await router.close();
     rmSync(dir, { recursive: true, force: true });
