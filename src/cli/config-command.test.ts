@@ -44,7 +44,7 @@ test('validate lists every mistake of a file, each with file, line, object, path
 test('validate: a valid folder of mixed objects exits 0 with a summary', async () => {
   const { code, out, err } = await run(['validate', join(configTestdata, 'seed.yaml')]);
   assert.equal(code, 0, err);
-  assert.match(out, /^valid: 1 peer, 1 pool, 1 advertisement, 0 BFD profiles\n$/);
+  assert.match(out, /^valid: 1 peer, 1 pool, 1 advertisement, 0 BFD profiles, 0 services\n$/);
 });
 
 test('validate: YAML syntax errors carry file and line; several paths are read together', async () => {

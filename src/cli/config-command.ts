@@ -5,8 +5,10 @@
  */
 import { stringify } from 'yaml';
 import { loadManifests } from '../sources/manifests/index.js';
-import { buildConfig, resourcesFromManifests } from '../config/index.js';
+import { loadClusterState, stateErrors } from '../sources/manifests/state.js';
 import type { ConfigIssue } from '../config/index.js';
+import type { AllocationRule } from '../allocator/types.js';
+import type { ClusterState } from '../pipeline/cluster-state.js';
 import { isLegacyConfigMap } from '../config/decode.js';
 import { convertLegacyConfigMap, renderCrdsYaml } from '../config/convert.js';
 import { defaultIo, type CommandIo } from './io.js';
@@ -17,7 +19,8 @@ export const CONFIG_USAGE = `usage: metallb-ts config <subcommand> PATH...
 
 subcommands:
   validate PATH...        check the MetalLB configuration (legacy ConfigMap and/or metallb.io CRDs)
-                          in files or folders; exit 0 when valid, 1 with every error on stderr
+                          and the cluster objects (Services, EndpointSlices, Nodes, Namespaces) in
+                          files or folders; exit 0 when valid, 1 with every error on stderr
   convert PATH            print the legacy ConfigMap as metallb.io CRDs (as MetalLB's configmaptocrs)
   explain [--json] PATH...  print the normalised configuration (YAML, or JSON with --json)
 `;
@@ -50,30 +53,56 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
+/**
+ * Allocation rules that mean a Service's own request is wrong (not that the pools are full): what
+ * `config validate` reports as errors of the Service.
+ */
+const REQUEST_RULES: ReadonlySet<AllocationRule> = new Set<AllocationRule>([
+  'invalidRequestedIPs',
+  'bothIPRequests',
+  'requestedFamilyMismatch',
+  'ipNotInPool',
+  'ipsInDifferentPools',
+  'requestedPoolMismatch',
+  'unknownPool',
+  'invalidClusterIPs',
+]);
+
+/** Services whose request cannot be met whatever else changes: an IP outside every pool, an unknown pool, ... */
+function requestIssues(state: ClusterState): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  for (const r of state.allocationReport().services) {
+    if (!r.error || !REQUEST_RULES.has(r.error.rule)) continue;
+    out.push({ severity: 'error', object: `Service/${r.service}`, path: '', rule: r.error.rule, message: r.error.message, ...state.origin('Service', r.service) });
+  }
+  return out;
+}
+
 async function validate(paths: readonly string[], io: CommandIo, explain: 'yaml' | 'json' | undefined): Promise<number> {
-  const set = await loadManifests(paths);
-  const resources = resourcesFromManifests(set);
-  const result = buildConfig(resources);
-  const warnings = result.ok ? result.config.warnings : result.warnings;
+  const state = await loadClusterState(paths);
+  const config = state.config;
+  const warnings: ConfigIssue[] = [...state.configIssues.filter((e) => e.severity === 'warning')];
+  for (const issues of state.sourceIssues().values()) for (const e of issues) if (e.severity === 'warning') warnings.push(e);
+  for (const bad of state.invalidObjects()) for (const e of bad.issues) if (e.severity === 'warning') warnings.push(e);
   for (const w of sortIssues(warnings)) io.stderr(`${formatIssue(w)}\n`);
-  if (!result.ok) {
-    for (const e of sortIssues(result.errors)) io.stderr(`${formatIssue(e)}\n`);
-    io.stderr(`invalid: ${plural(result.errors.length, 'error')}\n`);
+  const errors: ConfigIssue[] = [...stateErrors(state), ...(config && !state.configStale ? requestIssues(state) : [])];
+  if (errors.length > 0 || !config) {
+    for (const e of sortIssues(errors)) io.stderr(`${formatIssue(e)}\n`);
+    io.stderr(`invalid: ${plural(errors.length, 'error')}\n`);
     return 1;
   }
-  const { config } = result;
   if (explain !== undefined) {
     // Passwords (also those resolved from Secrets) are not printed.
     const shown = { ...config, peers: config.peers.map((p) => (p.password !== undefined ? { ...p, password: '<redacted>' } : p)) };
     io.stdout(explain === 'json' ? `${JSON.stringify(shown, null, 2)}\n` : stringify(shown, { lineWidth: 0 }));
     return 0;
   }
-  const found = resources.peers.length + resources.pools.length + resources.advertisements.length + resources.communities.length + resources.bfdProfiles.length;
+  const found = config.peers.length + config.pools.length + config.advertisements.length + config.bfdProfiles.length;
   if (found === 0) io.stderr(`warning: no MetalLB configuration found in ${paths.join(' ')}\n`);
   io.stdout(
     `valid: ${plural(config.peers.length, 'peer')}, ${plural(config.pools.length, 'pool')}, ` +
-      `${plural(config.advertisements.length, 'advertisement')}, ${plural(config.bfdProfiles.length, 'BFD profile')}` +
-      `${warnings.length > 0 ? `, ${plural(warnings.length, 'warning')}` : ''}\n`,
+      `${plural(config.advertisements.length, 'advertisement')}, ${plural(config.bfdProfiles.length, 'BFD profile')}, ` +
+      `${plural(state.serviceCount, 'service')}${warnings.length > 0 ? `, ${plural(warnings.length, 'warning')}` : ''}\n`,
   );
   return 0;
 }

@@ -61,9 +61,24 @@ export type ClusterObjectKind = keyof ClusterObjectKinds;
  */
 export type ObjectKey = string;
 
+/** Where an object was read (a file and the line where the object starts). */
+export interface ObjectOrigin {
+  readonly file: string;
+  readonly line: number;
+}
+
 /** One change of one object. */
 export type ObjectChange =
-  | { readonly [K in ClusterObjectKind]: { readonly op: 'upsert'; readonly kind: K; readonly key: ObjectKey; readonly object: ClusterObjectKinds[K] } }[ClusterObjectKind]
+  | {
+      readonly [K in ClusterObjectKind]: {
+        readonly op: 'upsert';
+        readonly kind: K;
+        readonly key: ObjectKey;
+        readonly object: ClusterObjectKinds[K];
+        /** Where it was read, for reports about it later (an allocation that its request cannot get). */
+        readonly origin?: ObjectOrigin;
+      };
+    }[ClusterObjectKind]
   | { readonly op: 'delete'; readonly kind: ClusterObjectKind; readonly key: ObjectKey }
   | { readonly op: 'invalid'; readonly kind: ClusterObjectKind; readonly key: ObjectKey; readonly issues: readonly ObjectIssue[] };
 

@@ -22,7 +22,7 @@ import type { AllocationEvent, AllocationResult, NamespaceLabels, PoolUsage, Ser
 import { buildConfig } from '../config/build.js';
 import { resourcesFromObjects } from '../config/decode.js';
 import type { Config, ConfigIssue } from '../config/types.js';
-import type { ChangeBatch, ClusterObjectKind, ObjectIssue, RawConfigObject } from '../model/cluster.js';
+import type { ChangeBatch, ClusterObjectKind, ObjectIssue, ObjectOrigin, RawConfigObject } from '../model/cluster.js';
 import type { EndpointSlice, Node, Service } from '../model/kubernetes.js';
 import { SERVICE_NAME_LABEL } from '../speaker/endpoints.js';
 import type { PlanSource, ServiceIps } from '../speaker/planner.js';
@@ -94,6 +94,8 @@ export class ClusterState implements PlanSource {
   /** Service key -> its slices by slice key. */
   readonly #slicesOfService = new Map<string, Map<string, EndpointSlice>>();
   readonly #invalid = new Map<string, InvalidObject>();
+  /** Where each Service was read, when the source says (`Kind key` -> origin). */
+  readonly #origins = new Map<string, ObjectOrigin>();
   readonly #sourceIssues = new Map<string, readonly ObjectIssue[]>();
   #config: Config | undefined;
   /** Issues of the last configuration build (errors when it failed, warnings when it succeeded). */
@@ -175,6 +177,12 @@ export class ClusterState implements PlanSource {
     return m ? [...m.values()] : [];
   }
 
+  /** Where an object was read, when its source said (`{}` otherwise), to spread into an issue. */
+  origin(kind: ClusterObjectKind, key: string): { file?: string; line?: number } {
+    const o = this.#origins.get(idOf(kind, key));
+    return o ? { file: o.file, line: o.line } : {};
+  }
+
   /** The allocator's result for a service (IPs, or why none). */
   allocationResult(key: string): ServiceResult | undefined {
     return this.#allocator?.result(key);
@@ -219,6 +227,8 @@ export class ClusterState implements PlanSource {
         continue;
       }
       if (this.#invalid.delete(id)) repaired.push({ kind: change.kind, key: change.key });
+      if (change.op === 'upsert' && change.origin && change.kind === 'Service') this.#origins.set(id, change.origin);
+      else if (change.op === 'delete') this.#origins.delete(id);
       switch (change.kind) {
         case 'Service':
           if (change.op === 'upsert') this.#services.set(change.key, change.object);
