@@ -182,8 +182,11 @@ function contentLine(source: DocumentSource): number {
 export interface ReadSink {
   object(o: ReadObject): void;
   error(e: ReadError): void;
-  /** Called once per document before its objects, with its text (e.g. to skip re-parsing it). Return false to skip it. */
-  document?(source: DocumentSource, start: number, end: number): boolean;
+  /**
+   * Called once per document before its objects; `source.text` is `whole.slice(start, end)` (a
+   * callback that scans the text is faster on `whole`). Return false to skip the document.
+   */
+  document?(source: DocumentSource, whole: string, start: number, end: number): boolean;
 }
 
 function emitValue(value: unknown, source: DocumentSource, lines: Lines, startLine: () => number, sink: ReadSink): void {
@@ -255,7 +258,7 @@ export function readManifestText(text: string, file: string, sink: ReadSink): vo
     }
     if (parsed) {
       const source: DocumentSource = { file, index: 0, firstLine: 1, text };
-      if (sink.document?.(source, 0, text.length) === false) return;
+      if (sink.document?.(source, text, 0, text.length) === false) return;
       emitValue(value, source, documentLines(source), () => contentLine(source), sink);
       return;
     }
@@ -267,7 +270,7 @@ export function readManifestText(text: string, file: string, sink: ReadSink): vo
   let index = 0;
   forEachDocumentRange(text, (start, end, firstLine) => {
     const source: DocumentSource = { file, index: index++, firstLine, text: text.slice(start, end) };
-    if (sink.document?.(source, start, end) === false) return;
+    if (sink.document?.(source, text, start, end) === false) return;
     let value: unknown;
     try {
       value = load(source.text, LOAD_OPTIONS);
@@ -290,7 +293,7 @@ function readWhole(text: string, file: string, sink: ReadSink): void {
   }
   // Lines: every document is looked up in one positional parse of the whole file, by its index.
   const whole: DocumentSource = { file, index: 0, firstLine: 1, text };
-  if (sink.document?.(whole, 0, text.length) === false) return;
+  if (sink.document?.(whole, text, 0, text.length) === false) return;
   let all: { docs: Document.Parsed[]; counter: LineCounter } | undefined;
   const positional = (): { docs: Document.Parsed[]; counter: LineCounter } => {
     if (all === undefined) {
