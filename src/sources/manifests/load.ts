@@ -6,6 +6,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseManifests } from './parse.js';
+import { readErrorMessage } from './messages.js';
 import type { ManifestError, ManifestObject, ManifestSet } from './parse.js';
 
 const EXTENSIONS = ['.yaml', '.yml', '.json'];
@@ -20,7 +21,7 @@ async function listFiles(path: string, errors: ManifestError[], explicit: boolea
   try {
     info = await stat(path);
   } catch (err) {
-    errors.push({ file: path, line: 0, code: 'readFailed', message: err instanceof Error ? err.message : String(err) });
+    errors.push({ file: path, line: 0, code: 'readFailed', message: readErrorMessage(err) });
     return [];
   }
   if (info.isDirectory()) {
@@ -28,7 +29,7 @@ async function listFiles(path: string, errors: ManifestError[], explicit: boolea
     try {
       entries = (await readdir(path)).sort();
     } catch (err) {
-      errors.push({ file: path, line: 0, code: 'readFailed', message: err instanceof Error ? err.message : String(err) });
+      errors.push({ file: path, line: 0, code: 'readFailed', message: readErrorMessage(err) });
       return [];
     }
     const out: string[] = [];
@@ -57,7 +58,7 @@ export async function loadManifests(paths: readonly string[]): Promise<ManifestS
     try {
       text = await readFile(file, 'utf8');
     } catch (err) {
-      errors.push({ file, line: 0, code: 'readFailed', message: err instanceof Error ? err.message : String(err) });
+      errors.push({ file, line: 0, code: 'readFailed', message: readErrorMessage(err) });
       continue;
     }
     // A file whose text did not change since the last load is not parsed again: a reload after one

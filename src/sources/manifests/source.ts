@@ -22,6 +22,7 @@ import type { ChangeBatch, ClusterObjectKind, ClusterObjectKinds, ObjectChange, 
 import { classify, objectLabel } from './classify.js';
 import type { Classified } from './classify.js';
 import { readManifestText } from './read.js';
+import { readErrorMessage, syntaxErrorMessage } from './messages.js';
 import type { DocumentSource, ReadError } from './read.js';
 
 const EXTENSIONS = ['.yaml', '.yml', '.json'];
@@ -106,32 +107,14 @@ function readErrorIssue(e: ReadError): ObjectIssue {
     object: e.file,
     path: '',
     rule: e.code,
-    message: e.column !== undefined ? `${e.message} (line ${e.line}, column ${e.column})` : e.message,
+    message: e.code === 'yamlSyntax' ? syntaxErrorMessage(e.message, e.column) : e.message,
     file: e.file,
     ...(e.line > 0 ? { line: e.line } : {}),
   };
 }
 
-function errnoMessage(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  // Node's message repeats the path ("ENOENT: no such file or directory, open 'x'"); the file is a field.
-  if (e && typeof e.code === 'string') {
-    switch (e.code) {
-      case 'ENOENT':
-        return 'no such file or directory';
-      case 'EACCES':
-        return 'permission denied';
-      case 'EISDIR':
-        return 'is a directory';
-      default:
-        return e.code;
-    }
-  }
-  return err instanceof Error ? err.message : String(err);
-}
-
 function readFailed(file: string, err: unknown): ObjectIssue {
-  return { severity: 'error', object: file, path: '', rule: 'readFailed', message: errnoMessage(err), file };
+  return { severity: 'error', object: file, path: '', rule: 'readFailed', message: readErrorMessage(err), file };
 }
 
 function isNotFound(err: unknown): boolean {
