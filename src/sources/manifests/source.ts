@@ -246,7 +246,7 @@ export class ManifestSource {
   private readonly roots: readonly Root[];
   private readonly files = new Map<string, FileState>();
   /** Every copy of every object, by id (`kind\0key`). */
-  private readonly copies = new Map<string, Entry[]>();
+  private readonly copies = new Map<string, Entry | Entry[]>();
   /** What was last passed on for each id. */
   private readonly emitted = new Map<string, Entry>();
   /** The issues last reported per scope, as JSON (to report only what changed). */
@@ -419,18 +419,24 @@ export class ManifestSource {
   private replaceEntries(file: string, before: readonly Entry[], after: readonly Entry[], touched: Set<string>): void {
     for (const e of before) {
       touched.add(e.id);
-      const list = this.copies.get(e.id);
-      if (!list) continue;
+      const list = this.copiesOf(e.id);
       const kept = list.filter((x) => x.file !== file);
       if (kept.length === 0) this.copies.delete(e.id);
-      else this.copies.set(e.id, kept);
+      else this.copies.set(e.id, kept.length === 1 ? (kept[0] as Entry) : kept);
     }
     for (const e of after) {
       touched.add(e.id);
-      const list = this.copies.get(e.id);
-      if (list) list.push(e);
-      else this.copies.set(e.id, [e]);
+      const have = this.copies.get(e.id);
+      if (have === undefined) this.copies.set(e.id, e);
+      else if (Array.isArray(have)) have.push(e);
+      else this.copies.set(e.id, [have, e]);
     }
+  }
+
+  /** Every copy of `id` (one per file that defines it). */
+  private copiesOf(id: string): readonly Entry[] {
+    const have = this.copies.get(id);
+    return have === undefined ? [] : Array.isArray(have) ? have : [have];
   }
 
   /** The copy of `id` that wins: the one in the later file (a file holds at most one copy). */
@@ -442,7 +448,7 @@ export class ManifestSource {
 
   /** The change for `id` after its copies changed, if any; files whose duplicate warnings may change join `scopes`. */
   private settle(id: string, scopes: Set<string>): ObjectChange | undefined {
-    const list = this.copies.get(id) ?? [];
+    const list = this.copiesOf(id);
     const winner = this.winnerOf(list);
     const prev = this.emitted.get(id);
     if (list.length > 1 || (prev !== undefined && prev.file !== winner?.file)) {
@@ -470,7 +476,7 @@ export class ManifestSource {
     for (const i of state.issues) out.push(i);
     for (const e of state.entries) {
       const list = this.copies.get(e.id);
-      if (list === undefined || list.length < 2) continue;
+      if (list === undefined || !Array.isArray(list)) continue;
       const winner = this.winnerOf(list);
       if (winner === undefined || winner === e) continue;
       out.push({
