@@ -224,3 +224,28 @@ test(
     assert.deepEqual(summary(batch), ['upsert Service team-1/svc-4321']);
   }),
 );
+
+test(
+  'a kind: List as kubectl prints it is read item by item: one edited item yields one change, with its own lines',
+  withDir(async (dir) => {
+    const file = join(dir, 'dump.yaml');
+    const item = (name: string, port: string): string => `- apiVersion: v1\n  kind: Service\n  metadata:\n    name: ${name}\n    namespace: shop\n  spec:\n    type: LoadBalancer\n    ports:\n    - port: ${port}\n`;
+    const list = (items: string[]): string => `apiVersion: v1\nitems:\n${items.join('')}kind: List\nmetadata:\n  resourceVersion: ""\n`;
+    const items: string[] = [];
+    for (let i = 0; i < 1_000; i++) items.push(item(`svc-${i}`, '80'));
+    writeFileSync(file, list(items));
+    const source = new ManifestSource([file]);
+    assert.equal((await source.load()).changes.length, 1_000);
+    items[500] = item('svc-500', '8080');
+    writeFileSync(file, list(items));
+    assert.deepEqual(summary(await source.reload([file])), ['upsert Service shop/svc-500']);
+    items[700] = item('svc-700', 'http');
+    writeFileSync(file, list(items));
+    const bad = await source.reload([file]);
+    assert.deepEqual(summary(bad), ['invalid Service shop/svc-700']);
+    const c = bad.changes[0];
+    assert.ok(c && c.op === 'invalid');
+    // Item 700 starts on line 3 + 700 * 9; its port is on the item's ninth line.
+    assert.deepEqual(c.issues.map((i) => [i.path, i.rule, i.line]), [['spec.ports[0].port', 'notAnInteger', 3 + 700 * 9 + 8]]);
+  }),
+);
