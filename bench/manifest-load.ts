@@ -4,9 +4,8 @@
  * a selector, status with the ingress IP), ~470 bytes each, `---`-separated, into a temp dir. Each
  * measurement runs in a fresh child process, which reports its wall time and peak RSS:
  *
- * - `load`: `ManifestSource.load()`: read, split, parse (js-yaml), validate and slim every Service;
- * - `load (semi-space 32 MiB)`: the same with a larger young generation (`--max-semi-space-size=32`),
- *   which the parse's short-lived garbage profits from;
+ * - `load`: `ManifestSource.load()`: read, split, parse (js-yaml), validate and slim every Service,
+ *   of the `---`-separated file and of the same Services as one `kind: List` (`kubectl get -o yaml`);
  * - `reload, 1 edit`: after `load()`, one Service edited in the file and `reload([file])` (one change);
  * - `legacy loadManifests` (with `--legacy`): the previous reader (the `yaml` package), for comparison.
  *
@@ -118,14 +117,21 @@ async function main(): Promise<void> {
     const parts: string[] = [];
     for (let i = 0; i < n; i++) parts.push(serviceYaml(i));
     writeFileSync(file, parts.join('---\n'));
+    // The same Services as kubectl prints a list: `items:` and each item at column 0.
+    const listFile = join(dir, 'services-list.yaml');
+    let list = 'apiVersion: v1\nitems:\n';
+    for (const p of parts) list += `- ${p.trimEnd().replaceAll('\n', '\n  ')}\n`;
+    writeFileSync(listFile, `${list}kind: List\nmetadata:\n  resourceVersion: ""\n`);
+    list = '';
     parts.length = 0;
     const mb = statSync(file).size / 1e6;
     const rows: [string, ChildResult][] = [
-      ['load', run('load', file, [])],
-      ['load (semi-space 32 MiB)', run('load', file, ['--max-semi-space-size=32'])],
-      ['reload, 1 edit', run('reload', file, [])],
+      ['load, `---`-separated documents', run('load', file, [])],
+      ['reload, 1 edit, `---`-separated documents', run('reload', file, [])],
+      ['load, one `kind: List`', run('load', listFile, [])],
+      ['reload, 1 edit, one `kind: List`', run('reload', listFile, [])],
     ];
-    if (legacy) rows.push(['legacy loadManifests (yaml)', run('legacy', file, [])]);
+    if (legacy) rows.push(['legacy loadManifests (yaml), documents', run('legacy', file, [])]);
     console.log(`${n} Services, ${mb.toFixed(1)} MB of YAML; node ${process.version}, ${cpus().length} CPUs, load average ${loadavg()[0]?.toFixed(1)}`);
     console.log('| what | wall time | CPU time | changes | peak RSS |');
     console.log('|---|---:|---:|---:|---:|');

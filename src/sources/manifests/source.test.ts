@@ -118,9 +118,12 @@ test(
     assert.deepEqual(summary(await source.reload([join(dir, 'c.yaml')])), ['delete Service default/a']);
     rmSync(join(dir, 'sub'), { recursive: true });
     assert.deepEqual(summary(await source.reload([join(dir, 'sub')])), ['delete Service default/b']);
-    // A full reload finds what the events missed.
+    // A folder reported as a whole (an event without a file name) is listed again.
     writeFileSync(join(dir, 'd.yaml'), service('d'));
-    assert.deepEqual(summary(await source.reload()), ['upsert Service default/d']);
+    assert.deepEqual(summary(await source.reload([dir])), ['upsert Service default/d']);
+    // A full reload finds what the events missed.
+    writeFileSync(join(dir, 'f.yaml'), service('f'));
+    assert.deepEqual(summary(await source.reload()), ['upsert Service default/f']);
     // Paths outside the watched ones, and files without a manifest extension inside folders, are ignored.
     writeFileSync(join(dir, 'e.txt'), service('e'));
     assert.deepEqual(summary(await source.reload([join(dir, 'e.txt'), join(tmpdir(), 'elsewhere.yaml')])), []);

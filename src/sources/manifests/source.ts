@@ -294,7 +294,6 @@ export class ManifestSource {
           continue;
         }
         if (isDir) {
-          if (display.explicit) continue;
           const listed = new Set<string>();
           await this.list(display.path, false, listed);
           for (const f of listed) toRead.add(f);
