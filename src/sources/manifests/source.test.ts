@@ -252,3 +252,29 @@ test(
     assert.deepEqual(c.issues.map((i) => [i.path, i.rule, i.line]), [['spec.ports[0].port', 'notAnInteger', 3 + 700 * 9 + 8]]);
   }),
 );
+
+test(
+  'the paths the watcher reports drive reload: a write reaches the consumer as one change',
+  { timeout: 10_000 },
+  withDir(async (dir) => {
+    const { watchManifests } = await import('./watch.js');
+    writeFileSync(join(dir, 'a.yaml'), service('a'));
+    const source = new ManifestSource([dir]);
+    await source.load();
+    const batches: Promise<ChangeBatch>[] = [];
+    let reported: (() => void) | undefined;
+    const watcher = watchManifests([dir], (files) => {
+      batches.push(source.reload(files));
+      reported?.();
+    });
+    try {
+      const seen = new Promise<void>((res) => (reported = res));
+      writeFileSync(join(dir, 'b.yaml'), service('b'));
+      await seen;
+      const all = await Promise.all(batches);
+      assert.deepEqual(all.flatMap((b) => summary(b)), ['upsert Service default/b']);
+    } finally {
+      watcher.close();
+    }
+  }),
+);

@@ -239,8 +239,8 @@ interface Root {
 }
 
 /**
- * Manifest files and folders as a source of `ChangeBatch`es (see the module header). Not re-entrant:
- * await each call before the next.
+ * Manifest files and folders as a source of `ChangeBatch`es (see the module header). Calls made
+ * before the previous one ended wait for it, so batches apply in call order.
  */
 export class ManifestSource {
   private readonly roots: readonly Root[];
@@ -251,6 +251,8 @@ export class ManifestSource {
   private readonly emitted = new Map<string, Entry>();
   /** The issues last reported per scope, as JSON (to report only what changed). */
   private readonly reportedIssues = new Map<string, string>();
+  /** The end of the last call, so calls do not interleave. */
+  private queue: Promise<void> = Promise.resolve();
   /** Read problems of paths that are not files being tracked (a missing root), by scope. */
   private readonly pathIssues = new Map<string, ObjectIssue[]>();
 
@@ -269,7 +271,17 @@ export class ManifestSource {
    * call. A path that is a folder under a watched folder is read whole (a new folder); a path that no
    * longer exists deletes the objects of the files at or below it.
    */
-  async reload(files?: readonly string[]): Promise<ChangeBatch> {
+  reload(files?: readonly string[]): Promise<ChangeBatch> {
+    // Calls run one after the other, so each batch is relative to the one before it.
+    const run = this.queue.then(() => this.reloadNow(files));
+    this.queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async reloadNow(files: readonly string[] | undefined): Promise<ChangeBatch> {
     const toRead = new Set<string>();
     const gone = new Set<string>();
     const issueScopes = new Set<string>();
