@@ -76,6 +76,15 @@ export function isQualifiedName(key: string): boolean {
   return name.length > 0 && name.length <= 63 && QUALIFIED_NAME_PART.test(name);
 }
 
+/**
+ * A string the slim object may keep: a copy when `s` may be a slice of a larger text. V8 makes
+ * substrings of 13 or more characters views into their parent, so one kept value (a timestamp)
+ * would keep a whole manifest file in memory; `(' ' + s).slice(1)` flattens into a string of its own.
+ */
+function own(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -187,7 +196,7 @@ class Checker {
       this.wrongType(path, 'a string', v);
       return undefined;
     }
-    return v;
+    return own(v);
   }
 
   /** An optional boolean. */
@@ -268,7 +277,7 @@ class Checker {
         ok = false;
         continue;
       }
-      out[key] = value;
+      out[key] = own(value);
     }
     return ok ? out : undefined;
   }
@@ -300,7 +309,7 @@ function readMetadata(c: Checker, raw: Record<string, unknown>, kind: string, na
   } else if (!NAME_RULES[nameRule].test(nameRaw)) {
     c.error(['metadata', 'name'], 'invalidName', `must be ${NAME_RULES[nameRule].text}`, nameRaw);
     name = nameRaw; // still names the object in the issue
-  } else name = nameRaw;
+  } else name = own(nameRaw);
 
   let namespace: string | undefined;
   if (namespaced) {
@@ -408,7 +417,7 @@ function readPorts(c: Checker, v: unknown): ServicePort[] | undefined {
     if (typeof tp === 'string') {
       if (tp.length > 15 || !IANA_SVC_NAME.test(tp) || tp.includes('--') || !/[a-z]/.test(tp)) {
         c.error([...path, 'targetPort'], 'invalidPortName', 'must be a port number or an IANA service name', tp);
-      } else targetPort = tp;
+      } else targetPort = own(tp);
     } else targetPort = c.integer(tp, [...path, 'targetPort'], 1, 65535);
     if (port === undefined) continue;
     const sp: { -readonly [K in keyof ServicePort]: ServicePort[K] } = { port };

@@ -6,6 +6,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseManifests } from './parse.js';
+import { readErrorMessage } from './messages.js';
 import type { ManifestError, ManifestObject, ManifestSet } from './parse.js';
 
 const EXTENSIONS = ['.yaml', '.yml', '.json'];
@@ -20,7 +21,7 @@ async function listFiles(path: string, errors: ManifestError[], explicit: boolea
   try {
     info = await stat(path);
   } catch (err) {
-    errors.push({ file: path, line: 0, code: 'readFailed', message: err instanceof Error ? err.message : String(err) });
+    errors.push({ file: path, line: 0, code: 'readFailed', message: readErrorMessage(err) });
     return [];
   }
   if (info.isDirectory()) {
@@ -28,13 +29,13 @@ async function listFiles(path: string, errors: ManifestError[], explicit: boolea
     try {
       entries = (await readdir(path)).sort();
     } catch (err) {
-      errors.push({ file: path, line: 0, code: 'readFailed', message: err instanceof Error ? err.message : String(err) });
+      errors.push({ file: path, line: 0, code: 'readFailed', message: readErrorMessage(err) });
       return [];
     }
     const out: string[] = [];
     for (const name of entries) {
       if (name.startsWith('.')) continue;
-      out.push(...(await listFiles(join(path, name), errors, false)));
+      for (const f of await listFiles(join(path, name), errors, false)) out.push(f);
     }
     return out;
   }
@@ -50,14 +51,14 @@ export async function loadManifests(paths: readonly string[]): Promise<ManifestS
   const objects: ManifestObject[] = [];
   const errors: ManifestError[] = [];
   const files: string[] = [];
-  for (const p of paths) files.push(...(await listFiles(p, errors, true)));
+  for (const p of paths) for (const f of await listFiles(p, errors, true)) files.push(f);
   const seen = new Set<string>();
   for (const file of [...new Set(files)]) {
     let text: string;
     try {
       text = await readFile(file, 'utf8');
     } catch (err) {
-      errors.push({ file, line: 0, code: 'readFailed', message: err instanceof Error ? err.message : String(err) });
+      errors.push({ file, line: 0, code: 'readFailed', message: readErrorMessage(err) });
       continue;
     }
     // A file whose text did not change since the last load is not parsed again: a reload after one
@@ -66,8 +67,9 @@ export async function loadManifests(paths: readonly string[]): Promise<ManifestS
     const set = cached !== undefined && cached.text === text ? cached.set : parseManifests(text, file);
     parsedFiles.set(file, { text, set });
     seen.add(file);
-    objects.push(...set.objects);
-    errors.push(...set.errors);
+    // One push per object: a spread of a file's objects would grow the stack with the file.
+    for (const o of set.objects) objects.push(o);
+    for (const e of set.errors) errors.push(e);
   }
   // Forget files that are gone (or belong to another set of paths), so the cache stays bounded.
   for (const file of parsedFiles.keys()) if (!seen.has(file)) parsedFiles.delete(file);

@@ -9,6 +9,7 @@
 import { LineCounter, isMap, isSeq, parseAllDocuments } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import { blockLineIn, firstLine, lineIn } from '../../config/yaml-lines.js';
+import { syntaxErrorMessage } from './messages.js';
 import type { ObjectPath } from '../../config/yaml-lines.js';
 
 export type { ObjectPath, PathSegment } from '../../config/yaml-lines.js';
@@ -134,7 +135,7 @@ function parseYamlManifests(text: string, file: string, options: ParseManifestsO
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
         const pos = e.linePos?.[0] ?? counter.linePos(e.pos[0]);
-        errors.push({ file, line: pos.line, column: pos.col, code: 'yamlSyntax', message: firstLine(e.message) });
+        errors.push({ file, line: pos.line, column: pos.col, code: 'yamlSyntax', message: syntaxErrorMessage(e.message, pos.col) });
       }
       return;
     }

@@ -36,6 +36,8 @@ export interface DocumentSource {
   readonly file: string;
   /** 0-based index of the document in the file. */
   readonly index: number;
+  /** For one item of a `kind: List` read on its own: its index (`text` is then `items:` and the item). */
+  readonly item?: number;
   /** 1-based line of the first line of `text` in the file. */
   readonly firstLine: number;
   readonly text: string;
@@ -182,8 +184,11 @@ function contentLine(source: DocumentSource): number {
 export interface ReadSink {
   object(o: ReadObject): void;
   error(e: ReadError): void;
-  /** Called once per document before its objects, with its text (e.g. to skip re-parsing it). Return false to skip it. */
-  document?(source: DocumentSource, start: number, end: number): boolean;
+  /**
+   * Called once per document before its objects; `source.text` is `whole.slice(start, end)` (a
+   * callback that scans the text is faster on `whole`). Return false to skip the document.
+   */
+  document?(source: DocumentSource, whole: string, start: number, end: number): boolean;
 }
 
 function emitValue(value: unknown, source: DocumentSource, lines: Lines, startLine: () => number, sink: ReadSink): void {
@@ -255,7 +260,7 @@ export function readManifestText(text: string, file: string, sink: ReadSink): vo
     }
     if (parsed) {
       const source: DocumentSource = { file, index: 0, firstLine: 1, text };
-      if (sink.document?.(source, 0, text.length) === false) return;
+      if (sink.document?.(source, text, 0, text.length) === false) return;
       emitValue(value, source, documentLines(source), () => contentLine(source), sink);
       return;
     }
@@ -266,8 +271,10 @@ export function readManifestText(text: string, file: string, sink: ReadSink): vo
   }
   let index = 0;
   forEachDocumentRange(text, (start, end, firstLine) => {
-    const source: DocumentSource = { file, index: index++, firstLine, text: text.slice(start, end) };
-    if (sink.document?.(source, start, end) === false) return;
+    const docIndex = index++;
+    if (readListItems(text, start, end, firstLine, file, docIndex, sink)) return;
+    const source: DocumentSource = { file, index: docIndex, firstLine, text: text.slice(start, end) };
+    if (sink.document?.(source, text, start, end) === false) return;
     let value: unknown;
     try {
       value = load(source.text, LOAD_OPTIONS);
@@ -277,6 +284,94 @@ export function readManifestText(text: string, file: string, sink: ReadSink): vo
     }
     emitValue(value, source, documentLines(source), () => contentLine(source), sink);
   });
+}
+
+/** The line starting at `i`: its end (the index of its newline, or the text's end). */
+function lineEnd(text: string, i: number, end: number): number {
+  const nl = text.indexOf('\n', i);
+  return nl === -1 || nl > end ? end : nl;
+}
+
+/**
+ * A `kind: List` document as kubectl prints it (`items:` at column 0, each item a `- ` line at column
+ * 0 followed by indented lines, the List's other keys at column 0) is read one item at a time: each
+ * item is parsed as `items:\n<its lines>` (the same YAML in the same context, so the same value) and
+ * handed on before the next is parsed, and a re-read file compares items, not the whole List.
+ * Returns false (nothing done) when the document does not have that layout; the caller then parses
+ * it whole, which gives the same objects.
+ */
+function readListItems(text: string, start: number, end: number, firstLine: number, file: string, docIndex: number, sink: ReadSink): boolean {
+  // Most documents are single objects: look for `items:` at column 0 within this document only.
+  let itemsLine: number;
+  if (text.startsWith('items:', start)) itemsLine = start;
+  else {
+    const at = text.slice(start, end).indexOf('\nitems:');
+    if (at === -1) return false;
+    itemsLine = start + at + 1;
+  }
+  const afterKey = lineEnd(text, itemsLine, end);
+  if (text.slice(itemsLine + 6, afterKey).trim() !== '') return false; // `items: []` or `items: # x` -> whole
+  // Walk the lines after `items:`: items start with `- ` (or `-` alone), continue indented or blank.
+  const items: { start: number; end: number; line: number }[] = [];
+  let line = firstLine;
+  for (let i = text.indexOf('\n', start); i !== -1 && i < itemsLine; i = text.indexOf('\n', i + 1)) line++;
+  let pos = afterKey + 1;
+  line++;
+  let blockEnd = end;
+  while (pos < end) {
+    const e = lineEnd(text, pos, end);
+    const c = text.charCodeAt(pos);
+    if (c === 45 /* - */ && (pos + 1 === e || text.charCodeAt(pos + 1) === 32)) {
+      if (items.length > 0) (items[items.length - 1] as { end: number }).end = pos;
+      items.push({ start: pos, end, line });
+    } else if (c === 32 || c === 35 /* # */ || pos === e || (c === 13 && pos + 1 === e)) {
+      if (items.length === 0 && c === 32) return false; // indented content before the first item
+    } else {
+      blockEnd = pos;
+      break;
+    }
+    pos = e + 1;
+    line++;
+  }
+  if (items.length === 0) return false;
+  (items[items.length - 1] as { end: number }).end = blockEnd;
+  // The rest of the document (the List's own keys) must say `kind: List` and hold no other items.
+  let header: unknown;
+  try {
+    header = load(text.slice(start, itemsLine) + text.slice(blockEnd, end), LOAD_OPTIONS);
+  } catch {
+    return false;
+  }
+  if (!isPlainObject(header) || header['kind'] !== 'List' || 'items' in header) return false;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i] as { start: number; end: number; line: number };
+    // `items:` on the line before the item's first: lines keep their numbers (firstLine is `items:`).
+    const source: DocumentSource = { file, index: docIndex, item: i, firstLine: item.line - 1, text: `items:\n${text.slice(item.start, item.end)}` };
+    if (sink.document?.(source, text, item.start, item.end) === false) continue;
+    let value: unknown;
+    try {
+      value = load(source.text, LOAD_OPTIONS);
+    } catch (err) {
+      sink.error({ file, ...positionOf(err, source.firstLine), code: 'yamlSyntax', message: reasonOf(err) });
+      continue;
+    }
+    const list = isPlainObject(value) ? value['items'] : undefined;
+    const object: unknown = Array.isArray(list) && list.length === 1 ? list[0] : undefined;
+    if (!isPlainObject(object)) {
+      sink.error({ file, line: item.line, code: 'listItemNotAnObject', message: `List item ${i} is not an object` });
+      continue;
+    }
+    const lines = documentLines(source);
+    sink.object({
+      object,
+      document: source,
+      item: i,
+      line: item.line,
+      lineOf: (path) => lines.lineOf(['items', 0, ...path]),
+      blockLineOf: (path) => lines.blockLineOf(['items', 0, ...path]),
+    });
+  }
+  return true;
 }
 
 /** A file that cannot be split: parsed whole; its documents share one positional parse for lines. */
@@ -290,7 +385,7 @@ function readWhole(text: string, file: string, sink: ReadSink): void {
   }
   // Lines: every document is looked up in one positional parse of the whole file, by its index.
   const whole: DocumentSource = { file, index: 0, firstLine: 1, text };
-  if (sink.document?.(whole, 0, text.length) === false) return;
+  if (sink.document?.(whole, text, 0, text.length) === false) return;
   let all: { docs: Document.Parsed[]; counter: LineCounter } | undefined;
   const positional = (): { docs: Document.Parsed[]; counter: LineCounter } => {
     if (all === undefined) {

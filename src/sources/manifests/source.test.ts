@@ -118,9 +118,12 @@ test(
     assert.deepEqual(summary(await source.reload([join(dir, 'c.yaml')])), ['delete Service default/a']);
     rmSync(join(dir, 'sub'), { recursive: true });
     assert.deepEqual(summary(await source.reload([join(dir, 'sub')])), ['delete Service default/b']);
-    // A full reload finds what the events missed.
+    // A folder reported as a whole (an event without a file name) is listed again.
     writeFileSync(join(dir, 'd.yaml'), service('d'));
-    assert.deepEqual(summary(await source.reload()), ['upsert Service default/d']);
+    assert.deepEqual(summary(await source.reload([dir])), ['upsert Service default/d']);
+    // A full reload finds what the events missed.
+    writeFileSync(join(dir, 'f.yaml'), service('f'));
+    assert.deepEqual(summary(await source.reload()), ['upsert Service default/f']);
     // Paths outside the watched ones, and files without a manifest extension inside folders, are ignored.
     writeFileSync(join(dir, 'e.txt'), service('e'));
     assert.deepEqual(summary(await source.reload([join(dir, 'e.txt'), join(tmpdir(), 'elsewhere.yaml')])), []);
@@ -144,7 +147,7 @@ test(
     assert.equal(issue?.file, file);
     assert.equal(issue?.line, 14);
     assert.ok(issue && !issue.message.includes(file), issue?.message);
-    assert.match(issue?.message ?? '', /line 14, column \d+/);
+    assert.match(issue?.message ?? '', /\(column \d+\)$/);
     // Still broken, same error: nothing new to say.
     assert.deepEqual(await source.reload([file]), { changes: [] });
     writeFileSync(file, [service('a'), '---', service('c')].join('\n'));
@@ -222,5 +225,56 @@ test(
     writeFileSync(file, text.replace('app: svc-4321\n', 'app: svc-4321-v2\n'));
     const batch = await source.reload([file]);
     assert.deepEqual(summary(batch), ['upsert Service team-1/svc-4321']);
+  }),
+);
+
+test(
+  'a kind: List as kubectl prints it is read item by item: one edited item yields one change, with its own lines',
+  withDir(async (dir) => {
+    const file = join(dir, 'dump.yaml');
+    const item = (name: string, port: string): string => `- apiVersion: v1\n  kind: Service\n  metadata:\n    name: ${name}\n    namespace: shop\n  spec:\n    type: LoadBalancer\n    ports:\n    - port: ${port}\n`;
+    const list = (items: string[]): string => `apiVersion: v1\nitems:\n${items.join('')}kind: List\nmetadata:\n  resourceVersion: ""\n`;
+    const items: string[] = [];
+    for (let i = 0; i < 1_000; i++) items.push(item(`svc-${i}`, '80'));
+    writeFileSync(file, list(items));
+    const source = new ManifestSource([file]);
+    assert.equal((await source.load()).changes.length, 1_000);
+    items[500] = item('svc-500', '8080');
+    writeFileSync(file, list(items));
+    assert.deepEqual(summary(await source.reload([file])), ['upsert Service shop/svc-500']);
+    items[700] = item('svc-700', 'http');
+    writeFileSync(file, list(items));
+    const bad = await source.reload([file]);
+    assert.deepEqual(summary(bad), ['invalid Service shop/svc-700']);
+    const c = bad.changes[0];
+    assert.ok(c && c.op === 'invalid');
+    // Item 700 starts on line 3 + 700 * 9; its port is on the item's ninth line.
+    assert.deepEqual(c.issues.map((i) => [i.path, i.rule, i.line]), [['spec.ports[0].port', 'notAnInteger', 3 + 700 * 9 + 8]]);
+  }),
+);
+
+test(
+  'the paths the watcher reports drive reload: a write reaches the consumer as one change',
+  { timeout: 10_000 },
+  withDir(async (dir) => {
+    const { watchManifests } = await import('./watch.js');
+    writeFileSync(join(dir, 'a.yaml'), service('a'));
+    const source = new ManifestSource([dir]);
+    await source.load();
+    const batches: Promise<ChangeBatch>[] = [];
+    let reported: (() => void) | undefined;
+    const watcher = watchManifests([dir], (files) => {
+      batches.push(source.reload(files));
+      reported?.();
+    });
+    try {
+      const seen = new Promise<void>((res) => (reported = res));
+      writeFileSync(join(dir, 'b.yaml'), service('b'));
+      await seen;
+      const all = await Promise.all(batches);
+      assert.deepEqual(all.flatMap((b) => summary(b)), ['upsert Service default/b']);
+    } finally {
+      watcher.close();
+    }
   }),
 );

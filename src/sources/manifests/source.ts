@@ -15,12 +15,14 @@
  * - Files are listed as `loadManifests` lists them: named files whatever their extension, inside
  *   folders (recursively, skipping dot-names) only `.yaml`, `.yml` and `.json`.
  */
+import { hash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import type { ChangeBatch, ClusterObjectKind, ClusterObjectKinds, ObjectChange, ObjectIssue, SourceIssues } from '../../model/cluster.js';
 import { classify, objectLabel } from './classify.js';
 import type { Classified } from './classify.js';
 import { readManifestText } from './read.js';
+import { readErrorMessage, syntaxErrorMessage } from './messages.js';
 import type { DocumentSource, ReadError } from './read.js';
 
 const EXTENSIONS = ['.yaml', '.yml', '.json'];
@@ -36,8 +38,6 @@ interface Entry {
   readonly kind: ClusterObjectKind;
   readonly key: string;
   readonly file: string;
-  /** Order within the file (document, item), so the later copy in one file wins. */
-  readonly order: number;
   readonly state: Extract<Classified, { key: string }>['state'];
   readonly warnings: readonly ObjectIssue[];
 }
@@ -60,16 +60,12 @@ interface FileState {
   readonly documents: ReadonlyMap<string, DocumentResult[]>;
 }
 
-/** A 64-bit hash of a text (two 32-bit FNV-1a lanes with different seeds), plus its length. */
+/**
+ * The identity of a document's text: its SHA-1 (native, ~4x cheaper than hashing in JS; not for
+ * security: a collision would only hide an edit) and its length.
+ */
 function hashText(text: string): string {
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ 0x5bd1e995;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 15);
-  }
-  return `${(a >>> 0).toString(36)}.${(b >>> 0).toString(36)}.${text.length}`;
+  return `${hash('sha1', text, 'base64')}${text.length}`;
 }
 
 /** Deep equality of plain data (what validation and YAML produce). */
@@ -111,32 +107,14 @@ function readErrorIssue(e: ReadError): ObjectIssue {
     object: e.file,
     path: '',
     rule: e.code,
-    message: e.column !== undefined ? `${e.message} (line ${e.line}, column ${e.column})` : e.message,
+    message: e.code === 'yamlSyntax' ? syntaxErrorMessage(e.message, e.column) : e.message,
     file: e.file,
     ...(e.line > 0 ? { line: e.line } : {}),
   };
 }
 
-function errnoMessage(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  // Node's message repeats the path ("ENOENT: no such file or directory, open 'x'"); the file is a field.
-  if (e && typeof e.code === 'string') {
-    switch (e.code) {
-      case 'ENOENT':
-        return 'no such file or directory';
-      case 'EACCES':
-        return 'permission denied';
-      case 'EISDIR':
-        return 'is a directory';
-      default:
-        return e.code;
-    }
-  }
-  return err instanceof Error ? err.message : String(err);
-}
-
 function readFailed(file: string, err: unknown): ObjectIssue {
-  return { severity: 'error', object: file, path: '', rule: 'readFailed', message: errnoMessage(err), file };
+  return { severity: 'error', object: file, path: '', rule: 'readFailed', message: readErrorMessage(err), file };
 }
 
 function isNotFound(err: unknown): boolean {
@@ -150,31 +128,29 @@ function readFileState(file: string, text: string, previous: FileState | undefin
   const issues: ObjectIssue[] = [];
   const broken: ObjectIssue[] = [];
   const documents = new Map<string, DocumentResult[]>();
-  let order = 0;
-  let current: { hash: string; result: DocumentResult } | undefined;
+  let current: { digest: string; result: DocumentResult } | undefined;
   const finish = (): void => {
     if (current === undefined) return;
-    const list = documents.get(current.hash);
+    const list = documents.get(current.digest);
     if (list) list.push(current.result);
-    else documents.set(current.hash, [current.result]);
+    else documents.set(current.digest, [current.result]);
     current = undefined;
   };
   readManifestText(text, file, {
     document(source: DocumentSource): boolean {
       finish();
-      const hash = hashText(source.text);
-      const candidates = previous?.documents.get(hash);
+      const digest = hashText(source.text);
+      const candidates = previous?.documents.get(digest);
       const reuse = candidates?.find((d) => !d.lineBound || d.firstLine === source.firstLine);
       if (reuse !== undefined) {
-        for (const e of reuse.entries) entries.push(e.order === order ? e : { ...e, order });
-        order += reuse.entries.length;
+        for (const e of reuse.entries) entries.push(e);
         for (const i of reuse.issues) issues.push(i);
-        const list = documents.get(hash);
+        const list = documents.get(digest);
         if (list) list.push(reuse);
-        else documents.set(hash, [reuse]);
+        else documents.set(digest, [reuse]);
         return false;
       }
-      current = { hash, result: { firstLine: source.firstLine, entries: [], issues: [], lineBound: false } };
+      current = { digest, result: { firstLine: source.firstLine, entries: [], issues: [], lineBound: false } };
       return true;
     },
     object(read): void {
@@ -192,7 +168,7 @@ function readFileState(file: string, text: string, previous: FileState | undefin
         bind();
         return;
       }
-      const entry: Entry = { id: `${c.kind}\u0000${c.key}`, kind: c.kind, key: c.key, file, order: order++, state: c.state, warnings: c.warnings };
+      const entry: Entry = { id: `${c.kind}\u0000${c.key}`, kind: c.kind, key: c.key, file, state: c.state, warnings: c.warnings };
       if (!c.state.ok || c.warnings.length > 0 || c.kind === 'Config') bind();
       entries.push(entry);
       result?.entries.push(entry);
@@ -214,7 +190,46 @@ function readFileState(file: string, text: string, previous: FileState | undefin
     // The file keeps the objects of its last good read.
     return { entries: previous?.entries ?? [], issues: previous?.issues ?? [], broken, documents: previous?.documents ?? new Map() };
   }
-  return { entries, issues, broken, documents };
+  // One object defined twice in one file: the later definition is used, the earlier one is reported.
+  const last = new Map<string, number>();
+  for (let i = 0; i < entries.length; i++) last.set((entries[i] as Entry).id, i);
+  if (last.size === entries.length) return { entries, issues, broken, documents };
+  const kept: Entry[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i] as Entry;
+    if (last.get(e.id) === i) kept.push(e);
+    else {
+      issues.push({
+        severity: 'warning',
+        object: objectLabel(e.kind, e.key),
+        path: '',
+        rule: 'duplicateObject',
+        message: 'defined again later in this file; the later definition is used',
+        file,
+      });
+    }
+  }
+  return { entries: kept, issues, broken, documents };
+}
+
+/**
+ * The entries of `before` not in `after` and the reverse, by identity. The common prefix and suffix
+ * (an edit in the middle of a big file leaves both long) are skipped without building sets.
+ */
+function entriesChanged(before: readonly Entry[], after: readonly Entry[]): { removed: Entry[]; added: Entry[] } {
+  let head = 0;
+  while (head < before.length && head < after.length && before[head] === after[head]) head++;
+  let tail = 0;
+  while (tail < before.length - head && tail < after.length - head && before[before.length - 1 - tail] === after[after.length - 1 - tail]) tail++;
+  const oldMiddle = new Set<Entry>();
+  for (let i = head; i < before.length - tail; i++) oldMiddle.add(before[i] as Entry);
+  const newMiddle = new Set<Entry>();
+  for (let i = head; i < after.length - tail; i++) newMiddle.add(after[i] as Entry);
+  const removed: Entry[] = [];
+  const added: Entry[] = [];
+  for (const e of oldMiddle) if (!newMiddle.has(e)) removed.push(e);
+  for (const e of newMiddle) if (!oldMiddle.has(e)) added.push(e);
+  return { removed, added };
 }
 
 /** A root as given and as resolved. */
@@ -224,18 +239,20 @@ interface Root {
 }
 
 /**
- * Manifest files and folders as a source of `ChangeBatch`es (see the module header). Not re-entrant:
- * await each call before the next.
+ * Manifest files and folders as a source of `ChangeBatch`es (see the module header). Calls made
+ * before the previous one ended wait for it, so batches apply in call order.
  */
 export class ManifestSource {
   private readonly roots: readonly Root[];
   private readonly files = new Map<string, FileState>();
   /** Every copy of every object, by id (`kind\0key`). */
-  private readonly copies = new Map<string, Entry[]>();
+  private readonly copies = new Map<string, Entry | Entry[]>();
   /** What was last passed on for each id. */
   private readonly emitted = new Map<string, Entry>();
   /** The issues last reported per scope, as JSON (to report only what changed). */
   private readonly reportedIssues = new Map<string, string>();
+  /** The end of the last call, so calls do not interleave. */
+  private queue: Promise<void> = Promise.resolve();
   /** Read problems of paths that are not files being tracked (a missing root), by scope. */
   private readonly pathIssues = new Map<string, ObjectIssue[]>();
 
@@ -254,7 +271,17 @@ export class ManifestSource {
    * call. A path that is a folder under a watched folder is read whole (a new folder); a path that no
    * longer exists deletes the objects of the files at or below it.
    */
-  async reload(files?: readonly string[]): Promise<ChangeBatch> {
+  reload(files?: readonly string[]): Promise<ChangeBatch> {
+    // Calls run one after the other, so each batch is relative to the one before it.
+    const run = this.queue.then(() => this.reloadNow(files));
+    this.queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async reloadNow(files: readonly string[] | undefined): Promise<ChangeBatch> {
     const toRead = new Set<string>();
     const gone = new Set<string>();
     const issueScopes = new Set<string>();
@@ -279,7 +306,6 @@ export class ManifestSource {
           continue;
         }
         if (isDir) {
-          if (display.explicit) continue;
           const listed = new Set<string>();
           await this.list(display.path, false, listed);
           for (const f of listed) toRead.add(f);
@@ -301,7 +327,8 @@ export class ManifestSource {
       const prev = this.files.get(file);
       let text: string;
       try {
-        text = await readFile(file, 'utf8');
+        // Read whole, then decoded once (faster than decoding as it streams in).
+        text = (await readFile(file)).toString('utf8');
       } catch (err) {
         if (isNotFound(err) && !this.isExplicit(file)) {
           this.files.delete(file);
@@ -314,7 +341,12 @@ export class ManifestSource {
       }
       const next = readFileState(file, text, prev);
       this.files.set(file, next);
-      if (prev === undefined || prev.entries !== next.entries) this.replaceEntries(file, prev?.entries ?? [], next.entries, touched);
+      if (prev === undefined) this.replaceEntries(file, [], next.entries, touched);
+      else if (prev.entries !== next.entries) {
+        // Entries of unchanged documents are the same objects: only the others are replaced.
+        const { removed, added } = entriesChanged(prev.entries, next.entries);
+        this.replaceEntries(file, removed, added, touched);
+      }
     }
 
     const changes: ObjectChange[] = [];
@@ -398,32 +430,36 @@ export class ManifestSource {
   private replaceEntries(file: string, before: readonly Entry[], after: readonly Entry[], touched: Set<string>): void {
     for (const e of before) {
       touched.add(e.id);
-      const list = this.copies.get(e.id);
-      if (!list) continue;
+      const list = this.copiesOf(e.id);
       const kept = list.filter((x) => x.file !== file);
       if (kept.length === 0) this.copies.delete(e.id);
-      else this.copies.set(e.id, kept);
+      else this.copies.set(e.id, kept.length === 1 ? (kept[0] as Entry) : kept);
     }
     for (const e of after) {
       touched.add(e.id);
-      const list = this.copies.get(e.id);
-      if (list) list.push(e);
-      else this.copies.set(e.id, [e]);
+      const have = this.copies.get(e.id);
+      if (have === undefined) this.copies.set(e.id, e);
+      else if (Array.isArray(have)) have.push(e);
+      else this.copies.set(e.id, [have, e]);
     }
   }
 
-  /** The copy of `id` that wins: the later file, then the later document. */
+  /** Every copy of `id` (one per file that defines it). */
+  private copiesOf(id: string): readonly Entry[] {
+    const have = this.copies.get(id);
+    return have === undefined ? [] : Array.isArray(have) ? have : [have];
+  }
+
+  /** The copy of `id` that wins: the one in the later file (a file holds at most one copy). */
   private winnerOf(list: readonly Entry[]): Entry | undefined {
     let best: Entry | undefined;
-    for (const e of list) {
-      if (best === undefined || e.file > best.file || (e.file === best.file && e.order > best.order)) best = e;
-    }
+    for (const e of list) if (best === undefined || e.file > best.file) best = e;
     return best;
   }
 
   /** The change for `id` after its copies changed, if any; files whose duplicate warnings may change join `scopes`. */
   private settle(id: string, scopes: Set<string>): ObjectChange | undefined {
-    const list = this.copies.get(id) ?? [];
+    const list = this.copiesOf(id);
     const winner = this.winnerOf(list);
     const prev = this.emitted.get(id);
     if (list.length > 1 || (prev !== undefined && prev.file !== winner?.file)) {
@@ -451,7 +487,7 @@ export class ManifestSource {
     for (const i of state.issues) out.push(i);
     for (const e of state.entries) {
       const list = this.copies.get(e.id);
-      if (list === undefined || list.length < 2) continue;
+      if (list === undefined || !Array.isArray(list)) continue;
       const winner = this.winnerOf(list);
       if (winner === undefined || winner === e) continue;
       out.push({
@@ -459,7 +495,7 @@ export class ManifestSource {
         object: objectLabel(e.kind, e.key),
         path: '',
         rule: 'duplicateObject',
-        message: winner.file === scope ? 'defined again later in this file; the later definition is used' : `also defined in ${winner.file}, which is used`,
+        message: `also defined in ${winner.file}, which is used`,
         file: scope,
       });
     }
