@@ -107,6 +107,15 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const ops: { current?: RunningOperations } = {};
   const early: ReloadReport[] = [];
   let speaker: Awaited<ReturnType<typeof startNodeSpeaker>>;
+  // Watching starts before the first read, so a file changed while it runs is read again after it.
+  // The watcher names the changed files and only those are read again (2 ms of quiet coalesces the
+  // events of one save; a reload that catches a half-written file keeps the last good state, and
+  // the write's next event reloads again).
+  let changedEarly: string[] | undefined = [];
+  const watcher = watchManifests(flags.manifests, (files) => {
+    if (changedEarly) for (const f of files) changedEarly.push(f);
+    else void speaker.reload(files);
+  });
   try {
     speaker = await startNodeSpeaker({
       node: flags.node,
@@ -117,14 +126,13 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     });
   } catch (err) {
     // The listener could not be bound (address in use, not local, no permission for a port < 1024).
+    watcher.close();
     logger.error('startFailed', 'failed to start the speaker', { error: err instanceof Error ? err.message : String(err) });
     return 1;
   }
-  // 10 ms of quiet: enough to coalesce the events of one save (an atomic rename is one event), short
-  // enough not to dominate the change-to-route latency (bench/speaker-convergence.ts). A reload that
-  // catches a half-written file keeps the last good state, and the write's next event reloads again.
-  const watcher = watchManifests(flags.manifests, () => void speaker.reload(), { debounceMs: 10 });
-  // Watching starts before the endpoints load: no change made once the first table is out is missed.
+  const changedWhileStarting = changedEarly;
+  changedEarly = undefined;
+  if (changedWhileStarting.length > 0) void speaker.reload(changedWhileStarting);
   const { startOperations } = await import('./operations-wiring.js');
   const started = await startOperations(flags.node, logger, flags.metricsAddr, flags.statusAddr);
   ops.current = started;
