@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import type { PoolConfig } from '../config/types.js';
 import { formatIp, parseIp } from '../model/ip.js';
@@ -12,7 +13,7 @@ import type { Service } from '../model/kubernetes.js';
 import { allocateAll, Allocator } from './allocator.js';
 import { buildPool, poolHolds } from './pools.js';
 import { readRequest } from './request.js';
-import type { AllocationInput, AllocatorOptions, ServiceResult } from './types.js';
+import type { AllocationInput, AllocatorChanges, AllocatorOptions, ServiceResult } from './types.js';
 import { pool, svc, withStatus } from './test-helpers.js';
 import type { SvcOptions } from './test-helpers.js';
 
@@ -279,7 +280,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.boolean().map((a) => ({ kind: 'namespaces' as const, a })) },
 );
 
-test('incremental operations always agree with allocateAll on the same services and statuses', () => {
+test('incremental operations always agree with allocateAll (standalone: on the services as they are; else with their IPs as statuses)', () => {
   fc.assert(
     fc.property(poolsArb, fc.array(opArb, { maxLength: 25 }), fc.boolean(), (initialPools, ops, standalone) => {
       const options: AllocatorOptions = { standalone };
@@ -288,13 +289,15 @@ test('incremental operations always agree with allocateAll on the same services 
       const alloc = new Allocator({ pools, options, namespaces });
       const live = new Map<string, Service>();
       let counter = 0;
+      let previous = new Map<string, ServiceResult>();
       for (const op of ops) {
         const keys = [...live.keys()].sort();
+        let ch: AllocatorChanges | undefined;
         switch (op.kind) {
           case 'add': {
             const s = toService(`n${counter++}`, op.spec);
             live.set(`${op.spec.ns}/${s.metadata.name}`, s);
-            alloc.add(s);
+            ch = alloc.add(s);
             break;
           }
           case 'update': {
@@ -305,7 +308,7 @@ test('incremental operations always agree with allocateAll on the same services 
             const s = toService(old.metadata.name, { ...op.spec, ns: (old.metadata.namespace ?? 'default') as Spec['ns'] });
             const renewed: Service = { ...s, metadata: { ...s.metadata, creationTimestamp: old.metadata.creationTimestamp as string } };
             live.set(key, renewed);
-            alloc.update(renewed);
+            ch = alloc.update(renewed);
             break;
           }
           case 'touch': {
@@ -314,27 +317,37 @@ test('incremental operations always agree with allocateAll on the same services 
             const old = live.get(key) as Service;
             const s: Service = { ...old, spec: { ...old.spec, ports: op.ports.map((port) => ({ port, protocol: 'TCP' })) } };
             live.set(key, s);
-            alloc.update(s);
+            ch = alloc.update(s);
             break;
           }
           case 'remove': {
             const key = keys[op.index % Math.max(1, keys.length)];
             if (key === undefined) break;
             live.delete(key);
-            alloc.remove(key);
+            ch = alloc.remove(key);
             break;
           }
           case 'pools':
             pools = op.pools;
-            alloc.setPools(pools);
+            ch = alloc.setPools(pools);
             break;
           case 'namespaces':
             namespaces = { a: op.a ? { tier: 'gold' } : {}, b: op.a ? {} : { tier: 'gold' } };
-            alloc.setNamespaces(namespaces);
+            ch = alloc.setNamespaces(namespaces);
             break;
         }
         const incremental = alloc.results();
-        const input: AllocationInput = { pools, namespaces, options, services: withStatuses([...live.values()], incremental) };
+        if (ch) {
+          // The changes list exactly the results that differ, and the services that lost theirs.
+          const now = new Map(incremental.map((r) => [r.service, r]));
+          const changed = incremental.filter((r) => !isDeepStrictEqual(previous.get(r.service), r)).map((r) => r.service);
+          assert.deepEqual(ch.updated.map((r) => r.service), changed);
+          assert.deepEqual([...ch.removed], [...previous.keys()].filter((k) => !now.has(k)).sort());
+        }
+        previous = new Map(incremental.map((r) => [r.service, r]));
+        // Standalone: a function of the services as they are; else the current IPs act as statuses.
+        const services = standalone ? [...live.values()] : withStatuses([...live.values()], incremental);
+        const input: AllocationInput = { pools, namespaces, options, services };
         const whole = allocateAll(input);
         assert.deepEqual(incremental, whole.services);
         assert.deepEqual(alloc.poolUsage(), whole.pools);
