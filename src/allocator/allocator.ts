@@ -15,8 +15,9 @@
  *
  * Invariants: every used address lies in its pool (and is not a buggy one when the pool avoids them);
  * services on one address share one non-empty sharing key and backend key and no port/protocol;
- * `pool.inUse` counts distinct used addresses; `pool.used` holds exactly the used addresses' keys;
- * `shared` lists exactly the used addresses with a non-empty sharing key.
+ * `pool.inUse` counts distinct used addresses; outside standalone mode `pool.used` holds exactly the
+ * used addresses' keys and `shared` lists exactly the used addresses with a non-empty sharing key
+ * (standalone mode probes `used` and keeps neither).
  */
 import type { PoolConfig } from '../config/types.js';
 import { formatIp, formatIpValue } from '../model/ip.js';
@@ -82,6 +83,8 @@ export interface ServiceEntry {
   extraWarning?: AllocationError | undefined;
   /** Standalone mode: in the work queue. */
   queued?: boolean;
+  /** Standalone mode: new or changed; its next evaluation reports its warnings. */
+  announce?: boolean;
   /** Standalone mode: addresses the last evaluation refused because a stronger claim held them. */
   trail?: readonly (readonly [IpFamily, bigint])[] | undefined;
 }
@@ -270,10 +273,12 @@ function release(st: AllocatorState, e: ServiceEntry): void {
     if (st.options.standalone) wakeAt(st, ip.family, ip.value, a.pool);
     if (use.services.length === 0) {
       st.used[ip.family].delete(ip.value);
-      unindexShared(st, use);
-      if (pool) {
-        runSetDelete(pool.used[ip.family], keyOfAddress(pool, ip.family, ip.value));
-        pool.inUse[ip.family]--;
+      if (pool) pool.inUse[ip.family]--;
+      // The lowest-free indexes; standalone mode probes `st.used` and keeps neither (hashed
+      // addresses would make the run set one run per address, and every insert a splice).
+      if (!st.options.standalone) {
+        unindexShared(st, use);
+        if (pool) runSetDelete(pool.used[ip.family], keyOfAddress(pool, ip.family, ip.value));
       }
     }
   }
@@ -299,15 +304,17 @@ function assign(st: AllocatorState, e: ServiceEntry, pool: PoolState, ips: reado
         holders: req.ports.map(() => req.key),
       };
       st.used[ip.family].set(ip.value, use);
-      runSetAdd(pool.used[ip.family], keyOfAddress(pool, ip.family, ip.value));
       pool.inUse[ip.family]++;
-      indexShared(st, use);
+      if (!st.options.standalone) {
+        runSetAdd(pool.used[ip.family], keyOfAddress(pool, ip.family, ip.value));
+        indexShared(st, use);
+      }
     } else if (use.sharing !== req.sharingKey || use.backend !== req.backendKey) {
       // Only possible when `e` is the address's only user: its key changes in place (MetalLB too).
-      unindexShared(st, use);
+      if (!st.options.standalone) unindexShared(st, use);
       use.sharing = req.sharingKey;
       use.backend = req.backendKey;
-      indexShared(st, use);
+      if (!st.options.standalone) indexShared(st, use);
     }
     if (!use.services.includes(req.key)) use.services.push(req.key);
     for (const port of req.ports) {
@@ -523,9 +530,10 @@ function probeFor(st: AllocatorState, pool: PoolState, family: IpFamily, req: Se
   const identity = req.sharingKey !== '' ? `share\u0000${req.sharingKey}\u0000${req.backendKey}` : req.key;
   const seq = probeSequence(identity, space);
   const size = space.size;
+  const limit = size > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(size);
   let off = seq.home;
   let step = 0n;
-  for (let i = 0; BigInt(i) < size; i++) {
+  for (let i = 0; i < limit; i++) {
     if (i === 1) step = seq.step();
     if (i > 0) {
       off += step;
@@ -1059,7 +1067,9 @@ function register(st: AllocatorState, e: ServiceEntry, sa: Probe, deps: readonly
       set.add(e.req.key);
     }
   }
-  const watch = new Set([...deps, ...sa.watch]);
+  if (deps.length === 0 && sa.watch.size === 0) return;
+  const watch = new Set(deps);
+  for (const p of sa.watch) watch.add(p);
   setPending(st, e, [...watch].sort());
 }
 
@@ -1109,7 +1119,9 @@ function additionalWarning(want: IpFamily, pool: PoolState): AllocationError {
 }
 
 /** Standalone mode: computes `e`'s result from the stronger claims and applies it. */
+export const counters = { evaluations: 0 };
 function evaluate(st: AllocatorState, e: ServiceEntry, announce: boolean, ctx: Ctx): void {
+  counters.evaluations++;
   touch(ctx, e);
   const before = e.result;
   const eventsBefore = ctx.events.length;
@@ -1173,8 +1185,11 @@ function evaluate(st: AllocatorState, e: ServiceEntry, announce: boolean, ctx: C
   if (!announce && sameResult(before, e.result)) ctx.events.length = eventsBefore;
 }
 
-/** Standalone mode: evaluates `start` and every service woken or evicted, until none is left. */
-function runQueue(st: AllocatorState, start: Iterable<ServiceEntry>, announce: Set<string>, ctx: Ctx): void {
+/**
+ * Standalone mode: evaluates `sorted` (in service order) and every service woken or evicted, until none
+ * is left. The queue is merged with `sorted`, so a whole load costs no heap operations.
+ */
+function runQueue(st: AllocatorState, sorted: readonly ServiceEntry[], ctx: Ctx): void {
   const drainWoken = (): void => {
     for (const key of st.woken) {
       const w = st.entries.get(key);
@@ -1182,11 +1197,24 @@ function runQueue(st: AllocatorState, start: Iterable<ServiceEntry>, announce: S
     }
     st.woken.clear();
   };
-  for (const e of start) queuePush(st, e);
   drainWoken();
-  for (let e = queuePop(st); e; e = queuePop(st)) {
+  let i = 0;
+  for (;;) {
+    const next = sorted[i];
+    const top = st.queue[0];
+    let e: ServiceEntry | undefined;
+    if (next !== undefined && (top === undefined || compareEntries(next, top) <= 0)) {
+      i++;
+      if (next.queued) continue; // woken already: the queue has it
+      e = next;
+    } else {
+      e = queuePop(st);
+    }
+    if (e === undefined) return;
     if (st.entries.get(e.req.key) !== e) continue;
-    evaluate(st, e, announce.delete(e.req.key), ctx);
+    const announce = e.announce === true;
+    e.announce = false;
+    evaluate(st, e, announce, ctx);
     drainWoken();
   }
 }
@@ -1234,7 +1262,8 @@ export class Allocator {
   ): void {
     const sorted = [...entries].sort(compareEntries);
     if (this.st.options.standalone) {
-      runQueue(this.st, sorted, new Set(how.announce ? sorted.map((e) => e.req.key) : []), ctx);
+      for (const e of sorted) e.announce = how.announce;
+      runQueue(this.st, sorted, ctx);
       return;
     }
     const todo: ServiceEntry[] = [];
@@ -1267,7 +1296,8 @@ export class Allocator {
         e = { service: svc, req, attemptEpoch: 0 };
         this.st.entries.set(req.key, e);
       }
-      runQueue(this.st, [e], new Set([req.key]), ctx);
+      e.announce = true;
+      runQueue(this.st, [e], ctx);
       return changes(this.st, ctx);
     }
     let e: ServiceEntry;
@@ -1312,7 +1342,7 @@ export class Allocator {
       release(this.st, e);
       this.st.entries.delete(key);
       if (e.result) ctx.removed.add(key);
-      if (this.st.options.standalone) runQueue(this.st, [], new Set(), ctx);
+      if (this.st.options.standalone) runQueue(this.st, [], ctx);
       else settle(this.st, [], ctx);
     }
     return changes(this.st, ctx);

@@ -105,7 +105,8 @@ export interface ProbeSequence {
 export function probeSequence(identity: string, space: ProbeSpace): ProbeSequence {
   const text = `${identity}\u0000${space.pool.name}\u0000${space.family}`;
   const size = space.size;
-  const home = wideHash(text, 0, size) % size;
+  // Most pools fit 32 bits: one hash and a Number remainder, no bigint arithmetic.
+  const home = size <= 0xffffffffn ? BigInt(hash32(text, 0) % Number(size)) : wideHash(text, 0, size) % size;
   let step: bigint | undefined;
   return {
     space,

@@ -209,7 +209,8 @@ describe('SpeakerRuntime', () => {
     assert.deepEqual(calls.map((c) => c.op), ['setAdvertisements']);
     assert.deepEqual(
       calls[0]?.op === 'setAdvertisements' && calls[0].ads.map((a) => a.prefix),
-      ['10.10.10.10/32', '10.10.10.12/32'],
+      // Standalone mode: web/shop's hashed first choice in the pool (src/allocator/README.md).
+      ['10.10.10.12/32', '10.10.10.47/32'],
     );
     assert.deepEqual(events(logs), ['ipAllocated', 'updatedAdvertisements', 'serviceAnnounced']);
     logs.length = 0;
@@ -227,7 +228,7 @@ describe('SpeakerRuntime', () => {
     assert.deepEqual(events(logs), ['serviceWithdrawn']);
     assert.equal(logs[0]?.['reason'], 'noEndpoints');
     assert.equal(logs[0]?.['service'], 'web/shop');
-    assert.equal(logs[0]?.['ip'], '10.10.10.10');
+    assert.equal(logs[0]?.['ip'], '10.10.10.47');
     logs.length = 0;
 
     // The service is deleted from the manifests.
