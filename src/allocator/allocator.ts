@@ -13,6 +13,12 @@
  * After every operation the state is settled: no pending service could get an address, so the state
  * is the one `allocateAll` computes from the same services with their current IPs as statuses.
  *
+ * Standalone mode (README "Standalone mode") replaces both steps: every claim on an address has a rank
+ * (status > request > automatic; automatic by pool order, creation time, probe index, key), automatic
+ * choices come from hashed probe sequences (`probe.ts`), and each service holds its first acceptable
+ * choice given the stronger claims only. A work queue re-evaluates the services a change frees,
+ * evicts or wakes, so the state is always `allocateAll` of the current services as they are.
+ *
  * Invariants: every used address lies in its pool (and is not a buggy one when the pool avoids them);
  * services on one address share one non-empty sharing key and backend key and no port/protocol;
  * `pool.inUse` counts distinct used addresses; outside standalone mode `pool.used` holds exactly the
@@ -1119,9 +1125,7 @@ function additionalWarning(want: IpFamily, pool: PoolState): AllocationError {
 }
 
 /** Standalone mode: computes `e`'s result from the stronger claims and applies it. */
-export const counters = { evaluations: 0 };
 function evaluate(st: AllocatorState, e: ServiceEntry, announce: boolean, ctx: Ctx): void {
-  counters.evaluations++;
   touch(ctx, e);
   const before = e.result;
   const eventsBefore = ctx.events.length;
