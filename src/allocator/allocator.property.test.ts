@@ -418,3 +418,52 @@ test('standalone: without creation timestamps, random adds and deletes at 50 % u
     { numRuns: 2 },
   );
 });
+
+test('standalone: overfull pools larger than the refused-address trail: incremental operations agree with allocateAll', () => {
+  // Waiting services and far probers are woken per pool and checked at the freed addresses only.
+  fc.assert(
+    fc.property(fc.boolean(), fc.array(fc.tuple(fc.nat(99), fc.nat(), fc.nat(99)), { minLength: 30, maxLength: 30 }), (timestamps, ops) => {
+      const pools = [
+        pool('a', ['10.0.0.0/26'], { serviceAllocation: { namespaces: ['n0'] } }),
+        pool('b', ['10.1.0.0/27', '10.1.1.0/28']),
+        pool('c', ['10.2.0.0/26'], { autoAssign: false }),
+      ];
+      let n = 0;
+      const make = (r: number): Service => {
+        const i = n++;
+        const o: SvcOptions = { namespace: `n${i % 3}`, clusterIPs: [], created: i, annotations: {} };
+        if (r < 15) {
+          o.annotations = { 'metallb.io/allow-shared-ip': `k${i % 4}` };
+          o.ports = [80 + (i % 3)];
+        }
+        if (r >= 15 && r < 25) o.annotations = { 'metallb.io/address-pool': 'c' };
+        if (r >= 25 && r < 30) o.loadBalancerIP = `10.0.0.${(i * 7) % 64}`;
+        const s = svc(`s${i}`, o);
+        if (timestamps) return s;
+        const { creationTimestamp: _, ...metadata } = s.metadata;
+        return { ...s, metadata };
+      };
+      const live = new Map<string, Service>();
+      for (let i = 0; i < 150; i++) {
+        const s = make((i * 37) % 100);
+        live.set(`${s.metadata.namespace}/${s.metadata.name}`, s);
+      }
+      const options = { standalone: true };
+      const alloc = new Allocator({ pools, services: [...live.values()], options });
+      for (const [kind, pick, r] of ops) {
+        if (kind < 50) {
+          const s = make(r);
+          live.set(`${s.metadata.namespace}/${s.metadata.name}`, s);
+          alloc.add(s);
+        } else {
+          const keys = [...live.keys()].sort();
+          const key = keys[pick % keys.length] as string;
+          live.delete(key);
+          alloc.remove(key);
+        }
+        assert.deepEqual(alloc.results(), allocateAll({ pools, services: [...live.values()], options }).services);
+      }
+    }),
+    { numRuns: 6 },
+  );
+});

@@ -40,7 +40,7 @@ import {
 import type { PoolState, Segment } from './pools.js';
 import { ANNOTATION, compareRequests, familyOfAddresses, readRequest, serviceKey } from './request.js';
 import type { ServiceFamily, ServiceRequest } from './request.js';
-import { addressAt, probeSequence, probeSpace } from './probe.js';
+import { addressAt, probeIndexOf, probeSequence, probeSpace } from './probe.js';
 import { lowerBound, lowestAbsent, runSetAdd, runSetDelete, sortedInsert, sortedRemove } from './run-set.js';
 import type {
   AllocationError,
@@ -91,6 +91,8 @@ export interface ServiceEntry {
   queued?: boolean;
   /** Standalone mode: new or changed; its next evaluation reports its warnings. */
   announce?: boolean;
+  /** Standalone mode: addresses freed since the last evaluation whose release woke this service. */
+  freed?: (readonly [IpFamily, bigint, string])[] | undefined;
   /** Standalone mode: addresses the last evaluation refused because a stronger claim held them. */
   trail?: readonly (readonly [IpFamily, bigint])[] | undefined;
 }
@@ -245,10 +247,15 @@ function indexShared(st: AllocatorState, use: AddressUse): void {
 
 /** Standalone mode: `value` lost a holder; services refused there, or waiting on its pool, look again. */
 function wakeAt(st: AllocatorState, family: IpFamily, value: bigint, pool: string): void {
+  const wake = (k: string): void => {
+    st.woken.add(k);
+    const w = st.entries.get(k);
+    if (w) (w.freed ??= []).push([family, value, pool]);
+  };
   const refused = st.refusedAt[family].get(value);
-  if (refused) for (const k of refused) st.woken.add(k);
+  if (refused) for (const k of refused) wake(k);
   const waiting = st.pendingByPool.get(pool);
-  if (waiting) for (const k of waiting) st.woken.add(k);
+  if (waiting) for (const k of waiting) wake(k);
 }
 
 /** Frees everything `e` holds. */
@@ -525,6 +532,10 @@ function lowestAcceptable(st: AllocatorState, pool: PoolState, seg: Segment, req
   return free;
 }
 
+/** Whose probe sequence a service follows: its own, or its sharing key's, so sharers meet. */
+const probeIdentity = (req: ServiceRequest): string =>
+  req.sharingKey !== '' ? `share\u0000${req.sharingKey}\u0000${req.backendKey}` : req.key;
+
 /**
  * Standalone mode: the first address of `req`'s probe sequence in `pool` (`probe.ts`) that it may
  * take: free, shareable, or held only by weaker claims (which it then evicts). Sharing services
@@ -533,7 +544,7 @@ function lowestAcceptable(st: AllocatorState, pool: PoolState, seg: Segment, req
 function probeFor(st: AllocatorState, pool: PoolState, family: IpFamily, req: ServiceRequest, poolOrd: number, sa: Probe): Found | undefined {
   const space = probeSpace(pool, family);
   if (!space) return undefined;
-  const identity = req.sharingKey !== '' ? `share\u0000${req.sharingKey}\u0000${req.backendKey}` : req.key;
+  const identity = probeIdentity(req);
   const seq = probeSequence(identity, space);
   const size = space.size;
   const limit = size > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(size);
@@ -638,6 +649,52 @@ function familySuffix(req: ServiceRequest): string {
     : ' for a dual-stack service';
 }
 
+/** Pools with a serviceAllocation that admit `req`, autoAssign, by priority (MetalLB's pinned pools). */
+function pinnedPools(st: AllocatorState, req: ServiceRequest): PoolState[] {
+  return st.allocationPools.filter((p) => p.config.autoAssign && admits(st, p, req)).sort(comparePinned);
+}
+
+/**
+ * Standalone mode: whether a service that found no address anywhere (`noAvailableIPs`, one family),
+ * or holds one automatic address, keeps its result after the addresses in `e.freed` were freed. Nothing else changed for it (an
+ * address only becomes acceptable when a holder leaves it, and every leave wakes with its address),
+ * so only the freed addresses need a look, each at its probe index (`probeIndexOf`): no walk of the
+ * pool. Returns false when a full evaluation is needed.
+ */
+function stillNothing(st: AllocatorState, e: ServiceEntry): boolean {
+  const freed = e.freed;
+  const req = e.req;
+  const family = req.family;
+  if (!freed || e.announce) return false;
+  if (family !== 'ipv4' && family !== 'ipv6') return false;
+  if (req.requestedIps || req.requestError) return false;
+  // A holder of one automatic address (it probed far, so it waits on its pool) may only move to a freed
+  // address it reaches before its own: same test, against its current claim.
+  const held = e.assigned;
+  const heldRank = held?.ranks?.[0];
+  if (held) {
+    if (held.ips.length !== 1 || heldRank?.tier !== 2 || e.result?.error !== undefined || e.result?.ips.length !== 1) return false;
+  } else if (e.result?.error?.rule !== 'noAvailableIPs') {
+    return false;
+  }
+  const pools = req.requestedPool !== undefined ? [st.pools.get(req.requestedPool)] : [...pinnedPools(st, req), ...st.autoPools];
+  const identity = probeIdentity(req);
+  for (const [f, value, poolName] of freed) {
+    if (f !== family) continue;
+    const ord = pools.findIndex((p) => p?.name === poolName);
+    const pool = pools[ord];
+    if (!pool) continue;
+    const space = probeSpace(pool, family);
+    if (!space) continue;
+    const idx = probeIndexOf(probeSequence(identity, space), value);
+    if (idx === undefined) continue;
+    const rank: Rank = { tier: 2, poolOrd: ord, idx: Number(idx) };
+    if (heldRank && (ord > heldRank.poolOrd || (ord === heldRank.poolOrd && rank.idx >= heldRank.idx))) continue;
+    if (!st.used[family].has(value) || sharingProblem(st, req, family, value, { req, rank }) === undefined) return false;
+  }
+  return true;
+}
+
 /**
  * MetalLB's `allocateIPs`: requested IPs, else the requested pool, else pinned then autoAssign pools.
  * In standalone mode (`sa`) automatic choices come from the probe sequences and only stronger claims
@@ -687,7 +744,7 @@ function allocateFresh(st: AllocatorState, req: ServiceRequest, sa?: Probe): Cho
     }
     return choose(pool, ips, free, 0, sa);
   }
-  const pinned = st.allocationPools.filter((p) => p.config.autoAssign && admits(st, p, req)).sort(comparePinned);
+  const pinned = pinnedPools(st, req);
   const choice = bestPool(st, pinned, req, 0, sa) ?? bestPool(st, st.autoPools, req, pinned.length, sa);
   if (choice) return choice;
   const triedPools = [...pinned, ...st.autoPools];
@@ -1216,6 +1273,9 @@ function runQueue(st: AllocatorState, sorted: readonly ServiceEntry[], ctx: Ctx)
     }
     if (e === undefined) return;
     if (st.entries.get(e.req.key) !== e) continue;
+    const skip = stillNothing(st, e);
+    e.freed = undefined;
+    if (skip) continue;
     const announce = e.announce === true;
     e.announce = false;
     evaluate(st, e, announce, ctx);

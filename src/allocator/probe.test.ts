@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatIpValue, parseIp } from '../model/ip.js';
 import { buildPool, isBuggy } from './pools.js';
-import { addressAt, probeSequence, probeSpace } from './probe.js';
+import { addressAt, probeIndexOf, probeSequence, probeSpace } from './probe.js';
 import { pool } from './test-helpers.js';
 
 /** Every address of the space, in probe order, for `identity`. */
@@ -72,4 +72,22 @@ test('one identity, one sequence; the pool and the family are hashed in', () => 
   let same = 0;
   for (let i = 0; i < 50; i++) if (probeSequence(`ns/x${i}`, a).home === probeSequence(`ns/x${i}`, b).home) same++;
   assert.ok(same < 3, `${same} of 50 identical homes in two pools`);
+});
+
+test('probeIndexOf inverts the sequence: the i-th address is at index i', () => {
+  for (const [cidrs, avoid] of [[['10.0.0.250-10.0.1.5', '10.9.0.0/29'], true], [['10.0.0.0/26'], false], [['fd00::/120', 'fd00:1::/125'], false]] as const) {
+    const p = buildPool(pool('p', [...cidrs], { avoidBuggyIPs: avoid }));
+    const space = probeSpace(p, cidrs[0].includes(':') ? 'ipv6' : 'ipv4');
+    assert.ok(space);
+    for (const id of ['a/x', 'b/y', 'c/z']) {
+      const seq = probeSequence(id, space);
+      walk(id, space).forEach((v, i) => assert.equal(probeIndexOf(seq, v), BigInt(i), `${id} ${formatIpValue(space.family, v)}`));
+      assert.equal(probeIndexOf(seq, (parseIp('192.0.2.1') as { value: bigint }).value), undefined);
+    }
+  }
+  const big = probeSpace(buildPool(pool('big', ['fd00::/64'])), 'ipv6');
+  assert.ok(big);
+  const seq = probeSequence('ns/x', big);
+  const third = (seq.home + 3n * seq.step()) % big.size;
+  assert.equal(probeIndexOf(seq, addressAt(big, third)), 3n);
 });

@@ -12,7 +12,7 @@
  * Pure; no state but a per-pool cache of the numbering.
  */
 import type { IpFamily } from '../model/ip.js';
-import { addressOfKey } from './pools.js';
+import { addressOfKey, isBuggy, keyOfAddress } from './pools.js';
 import type { PoolState } from './pools.js';
 
 /** One range of the numbering: offsets `start..start + (hi - lo)` are keys `lo..hi`. */
@@ -124,4 +124,32 @@ export function probeSequence(identity: string, space: ProbeSpace): ProbeSequenc
       return (step = s);
     },
   };
+}
+
+/** The inverse of `a` modulo `m` (gcd(a, m) = 1), by the extended Euclidean algorithm. */
+function modInverse(a: bigint, m: bigint): bigint {
+  let [r0, r1] = [a % m, m];
+  let [s0, s1] = [1n, 0n];
+  while (r1 !== 0n) {
+    const q = r0 / r1;
+    [r0, r1] = [r1, r0 - q * r1];
+    [s0, s1] = [s1, s0 - q * s1];
+  }
+  return ((s0 % m) + m) % m;
+}
+
+/**
+ * The probe index at which `seq` reaches the address `value`, or undefined when the address is not in
+ * the space: i = (offset - home) * step^-1 mod size, with no walk.
+ */
+export function probeIndexOf(seq: ProbeSequence, value: bigint): bigint | undefined {
+  const space = seq.space;
+  if (space.pool.avoidBuggy && isBuggy(space.family, value)) return undefined;
+  const key = keyOfAddress(space.pool, space.family, value);
+  const r = space.ranges.find((x) => x.lo <= key && key <= x.hi);
+  if (!r) return undefined;
+  const size = space.size;
+  const d = (((r.start + (key - r.lo) - seq.home) % size) + size) % size;
+  if (d === 0n) return 0n;
+  return (d * modInverse(seq.step(), size)) % size;
 }
