@@ -152,6 +152,71 @@ function churn(alloc: Allocator, services: Service[], rounds: number, seed: numb
   return { add, remove, addCpu, removeCpu };
 }
 
+/**
+ * Moves of survivors under churn: 2 000 single-stack IPv4 services in a 4 000-address pool (50 % use),
+ * `changes` random adds and deletes. A move is a service present before and after one change whose
+ * IPs changed. `rule` is the standalone allocator (incremental, as the pipeline runs it) or the old
+ * standalone rule: lowest free address, recomputed from the files after every change.
+ */
+function movesUnderChurn(rule: 'standalone' | 'lowest-free', timestamps: boolean, changes: number, seed: number): number[] {
+  const pools = [poolConfig('half', 'ipv4', '10.0.0.0', '10.0.15.159', '10.0.0.0/20')];
+  const rnd = mulberry32(seed);
+  let n = 0;
+  const make = (): Service => {
+    const i = n++;
+    return {
+      kind: 'Service',
+      metadata: {
+        name: `svc-${Math.floor(rnd() * 1e9)}-${i}`,
+        namespace: `ns-${i % 7}`,
+        ...(timestamps ? { creationTimestamp: new Date(BASE + i * 1000).toISOString() } : {}),
+      },
+      spec: { type: 'LoadBalancer', ports: [{ port: 80, protocol: 'TCP' }], clusterIP: '10.96.0.1', clusterIPs: ['10.96.0.1'] },
+    };
+  };
+  const keyOf = (s: Service): string => `${s.metadata.namespace}/${s.metadata.name}`;
+  const live: Service[] = [];
+  for (let i = 0; i < 2_000; i++) live.push(make());
+  const options = { standalone: true };
+  const alloc = rule === 'standalone' ? new Allocator({ pools, services: live, options }) : undefined;
+  const whole = (): Map<string, string> => new Map(allocateAll({ pools, services: live }).services.map((r) => [r.service, r.ips.join(',')]));
+  let before = alloc ? undefined : whole();
+  const moves: number[] = [];
+  for (let c = 0; c < changes; c++) {
+    let fresh: string | undefined;
+    let ch;
+    if (rnd() < 0.5) {
+      const s = make();
+      fresh = keyOf(s);
+      live.push(s);
+      ch = alloc?.add(s);
+    } else {
+      const [gone] = live.splice(Math.floor(rnd() * live.length), 1);
+      ch = alloc?.remove(gone as Service);
+    }
+    if (ch) {
+      moves.push(ch.updated.filter((r) => r.service !== fresh).length);
+    } else {
+      const after = whole();
+      let m = 0;
+      for (const [k, ips] of after) if (k !== fresh && before?.has(k) && before.get(k) !== ips) m++;
+      moves.push(m);
+      before = after;
+    }
+  }
+  return moves;
+}
+
+/** Moves per 100 changes: mean and worst window over `windows` windows of 100 changes. */
+function movesPer100(rule: 'standalone' | 'lowest-free', timestamps: boolean, windows: number): { mean: number; worst: number } {
+  const per: number[] = [];
+  for (let w = 0; w < windows; w++) {
+    const m = movesUnderChurn(rule, timestamps, 100, 1_000 + w);
+    per.push(m.reduce((a, b) => a + b, 0));
+  }
+  return { mean: per.reduce((a, b) => a + b, 0) / per.length, worst: per.reduce((a, b) => Math.max(a, b), 0) };
+}
+
 function main(): void {
   if (!gc) process.stderr.write('note: run with --expose-gc for heap figures\n');
   const rows: [string, string, string][] = [];
@@ -251,8 +316,74 @@ function main(): void {
     `${q(scan.remove)} (CPU ${q(scan.removeCpu)}; 300 runs)`,
   ]);
 
+  // Standalone mode: hashed first choice with probing (README "Standalone mode").
+  const saRows: [string, string, string][] = [];
+  const standalone = { standalone: true };
+  allocateAll({ pools: BIG_POOLS, services: services.slice(0, 2_000), options: standalone }); // warm-up
+  let saBest: { wall: number; cpu: number } | undefined;
+  for (let k = 0; k < 3; k++) {
+    const t = timed(() => allocateAll({ pools: BIG_POOLS, services, options: standalone }));
+    if (!saBest || t.wall < saBest.wall) saBest = t;
+  }
+  log(`standalone initial ${N}: ${fmtTimed(saBest as { wall: number; cpu: number })}`);
+  saRows.push([
+    `initial allocation, ${N.toLocaleString('en')} services (best of 3)`,
+    fmtTimed(saBest as { wall: number; cpu: number }),
+    fmtTimed(indexedAt.get(N) as { wall: number; cpu: number }),
+  ]);
+  const saLive = [...services];
+  const saAlloc = new Allocator({ pools: BIG_POOLS, services: saLive, options: standalone });
+  churn(saAlloc, saLive, 300, 7); // warm-up
+  const saChurn = churn(saAlloc, saLive, 5_000, 11);
+  saRows.push([
+    `add one service at ${N.toLocaleString('en')}: median / p99`,
+    `${q(saChurn.add)} (CPU ${q(saChurn.addCpu)}; 5 000 runs)`,
+    `${q(indexed.add)} (CPU ${q(indexed.addCpu)})`,
+  ]);
+  saRows.push([
+    `remove one service at ${N.toLocaleString('en')}: median / p99`,
+    `${q(saChurn.remove)} (CPU ${q(saChurn.removeCpu)}; 5 000 runs)`,
+    `${q(indexed.remove)} (CPU ${q(indexed.removeCpu)})`,
+  ]);
+  // The same at high use: 100 000 services over the /15 + /111 pools (IPv4 /15 about 60 % used).
+  const hiLive = [...services];
+  const hiAlloc = new Allocator({ pools: SMALL_POOLS, services: hiLive, options: standalone });
+  const hiUse = hiAlloc.poolUsage().find((p) => p.pool === 'v4-slash8');
+  churn(hiAlloc, hiLive, 300, 7); // warm-up
+  const hiChurn = churn(hiAlloc, hiLive, 5_000, 11);
+  const hiPct = hiUse ? ((100 * hiUse.inUse) / hiUse.total).toFixed(0) : '?';
+  saRows.push([
+    `add one service at ${N.toLocaleString('en')}, /15 + /111 pools (IPv4 pool ${hiPct} % used): median / p99`,
+    `${q(hiChurn.add)} (CPU ${q(hiChurn.addCpu)}; 5 000 runs)`,
+    'as above',
+  ]);
+  saRows.push([
+    `remove one service at ${N.toLocaleString('en')}, /15 + /111 pools: median / p99`,
+    `${q(hiChurn.remove)} (CPU ${q(hiChurn.removeCpu)}; 5 000 runs)`,
+    'as above',
+  ]);
+  const windows = 10;
+  const saTs = movesPer100('standalone', true, windows);
+  const saNoTs = movesPer100('standalone', false, windows);
+  const oldTs = movesPer100('lowest-free', true, windows);
+  const oldNoTs = movesPer100('lowest-free', false, windows);
+  const pct = (x: number): string => `${((100 * x) / 2_000).toFixed(2)} %`;
+  // Lowest free moves many services per change: say how many, not a percentage of 2 000 above 100 %.
+  const fmtMoves = (m: { mean: number; worst: number }): string =>
+    m.mean <= 2_000
+      ? `${m.mean.toFixed(1)} (${pct(m.mean)} of 2 000), worst window ${m.worst} (${pct(m.worst)})`
+      : `${m.mean.toFixed(0)} (${(m.mean / 100).toFixed(0)} services per change), worst window ${m.worst}`;
+  saRows.push(['moves per 100 random adds/deletes, 2 000 services at 50 % use, with creationTimestamps', fmtMoves(saTs), fmtMoves(oldTs)]);
+  saRows.push(['the same without creationTimestamps (order by namespace/name)', fmtMoves(saNoTs), fmtMoves(oldNoTs)]);
+  log(`moves per 100 changes: standalone ${saTs.mean}/${saNoTs.mean}, lowest-free ${oldTs.mean}/${oldNoTs.mean}`);
+
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const load = loadavg().map((x) => x.toFixed(1)).join(', ');
+  const saTable = [
+    '| measure | standalone: hashed first choice, probing | lowest free (cluster mode; the old standalone rule) |',
+    '|---|---|---|',
+    ...saRows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
   const table = [
     "| measure | indexed search (metallb-ts) | address scan (MetalLB's approach) |",
     '|---|---|---|',
@@ -282,6 +413,19 @@ ${table}
 
 Targets: initial allocation of 100 000 < 2 s; one add or remove < 1 ms; memory proportional to the
 addresses in use, not to the pool size (compare the /8 + /64 rows with the /15 + /111 rows).
+
+## Standalone mode
+
+In standalone mode (manifests without a cluster) an automatic address comes from a hash of the
+service within its pool, with probing, so that deleting one service does not renumber the others
+(\`src/allocator/README.md\`, "Standalone mode"). Same services and pools as above; add and remove are
+the incremental \`Allocator\` the pipeline calls. The moves rows: ${windows} windows of 100 random adds
+and deletes (half each) among 2 000 IPv4 services in a 4 000-address pool; a move is a service present
+before and after one change whose IP changed. The lowest-free column recomputes the allocation from
+the services after every change, as standalone mode did before. Target: at most 2 % of the survivors
+(40) per 100 changes.
+
+${saTable}
 `;
   const here = dirname(fileURLToPath(import.meta.url));
   const out = join(here, '..', '..', 'bench', 'results', 'allocator.md');
@@ -289,6 +433,8 @@ addresses in use, not to the pool size (compare the /8 + /64 rows with the /15 +
   writeFileSync(out, doc);
   log('');
   log(table);
+  log('');
+  log(saTable);
   log(`\nwritten to ${out}`);
 }
 

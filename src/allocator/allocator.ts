@@ -13,10 +13,17 @@
  * After every operation the state is settled: no pending service could get an address, so the state
  * is the one `allocateAll` computes from the same services with their current IPs as statuses.
  *
+ * Standalone mode (README "Standalone mode") replaces both steps: every claim on an address has a rank
+ * (status > request > automatic; automatic by pool order, creation time, probe index, key), automatic
+ * choices come from hashed probe sequences (`probe.ts`), and each service holds its first acceptable
+ * choice given the stronger claims only. A work queue re-evaluates the services a change frees,
+ * evicts or wakes, so the state is always `allocateAll` of the current services as they are.
+ *
  * Invariants: every used address lies in its pool (and is not a buggy one when the pool avoids them);
  * services on one address share one non-empty sharing key and backend key and no port/protocol;
- * `pool.inUse` counts distinct used addresses; `pool.used` holds exactly the used addresses' keys;
- * `shared` lists exactly the used addresses with a non-empty sharing key.
+ * `pool.inUse` counts distinct used addresses; outside standalone mode `pool.used` holds exactly the
+ * used addresses' keys and `shared` lists exactly the used addresses with a non-empty sharing key
+ * (standalone mode probes `used` and keeps neither).
  */
 import type { PoolConfig } from '../config/types.js';
 import { formatIp, formatIpValue } from '../model/ip.js';
@@ -33,6 +40,7 @@ import {
 import type { PoolState, Segment } from './pools.js';
 import { ANNOTATION, compareRequests, familyOfAddresses, readRequest, serviceKey } from './request.js';
 import type { ServiceFamily, ServiceRequest } from './request.js';
+import { addressAt, probeIndexOf, probeSequence, probeSpace } from './probe.js';
 import { lowerBound, lowestAbsent, runSetAdd, runSetDelete, sortedInsert, sortedRemove } from './run-set.js';
 import type {
   AllocationError,
@@ -46,10 +54,24 @@ import type {
   ServiceResult,
 } from './types.js';
 
+/**
+ * How strong a claim on an address is, in standalone mode (README "Standalone mode"): a status IP
+ * (tier 0) beats a requested IP (tier 1), which beats an automatic choice (tier 2); automatic choices
+ * compare by the pool's place in the service's pool order, then creation time, then the probe index
+ * at which the service reached the address (its first choice beats a later one), then key.
+ */
+export interface Rank {
+  readonly tier: 0 | 1 | 2;
+  readonly poolOrd: number;
+  readonly idx: number;
+}
+
 /** The addresses a service holds and their pool. */
 export interface Assignment {
   readonly pool: string;
   readonly ips: readonly IpAddress[];
+  /** Standalone mode: the rank of the claim on each of `ips`. */
+  readonly ranks?: readonly Rank[];
 }
 
 /** One service in the allocator's care. */
@@ -65,6 +87,14 @@ export interface ServiceEntry {
   attemptEpoch: number;
   /** AdditionalAssignFailed, while a PreferDualStack service lacks its second family. */
   extraWarning?: AllocationError | undefined;
+  /** Standalone mode: in the work queue. */
+  queued?: boolean;
+  /** Standalone mode: new or changed; its next evaluation reports its warnings. */
+  announce?: boolean;
+  /** Standalone mode: addresses freed since the last evaluation whose release woke this service. */
+  freed?: (readonly [IpFamily, bigint, string])[] | undefined;
+  /** Standalone mode: addresses the last evaluation refused because a stronger claim held them. */
+  trail?: readonly (readonly [IpFamily, bigint])[] | undefined;
 }
 
 /** Who uses one address. */
@@ -102,16 +132,43 @@ export interface AllocatorState {
   /** Pools changed since the last settle. */
   readonly dirty: Set<string>;
   epoch: number;
+  /** Standalone mode: address -> services whose last evaluation was refused there (`trail`). */
+  readonly refusedAt: Record<IpFamily, Map<bigint, Set<string>>>;
+  /** Standalone mode: services to evaluate again, because an address they wanted was freed. */
+  readonly woken: Set<string>;
+  /** Standalone mode: the work queue, a binary heap in service order. */
+  readonly queue: ServiceEntry[];
 }
 
 interface Ctx {
   readonly events: AllocationEvent[];
-  readonly touched: Set<string>;
+  /** Result of every service the operation touched, before it touched it. */
+  readonly before: Map<string, ServiceResult | undefined>;
   readonly removed: Set<string>;
 }
 
+/** Records `e`'s result before the operation changes it. */
+function touch(ctx: Ctx, e: ServiceEntry): void {
+  if (!ctx.before.has(e.req.key)) ctx.before.set(e.req.key, e.result);
+}
+
 type Failure = { readonly error: AllocationError; readonly deps: readonly string[] };
-type Choice = { readonly pool: PoolState; readonly ips: readonly IpAddress[] };
+type Choice = { readonly pool: PoolState; readonly ips: readonly IpAddress[]; readonly ranks?: readonly Rank[] };
+/** An acceptable address and the probe index it was found at (0 outside standalone mode). */
+type Found = { readonly value: bigint; readonly idx: number };
+type Free = Partial<Record<IpFamily, Found>>;
+
+/** Standalone mode: what one evaluation of a service refused, and so waits on. */
+interface Probe {
+  readonly req: ServiceRequest;
+  /** Addresses refused because a stronger claim holds them. */
+  readonly trail: (readonly [IpFamily, bigint])[];
+  /** Pools the evaluation probed beyond `TRAIL_PROBES` addresses: any address freed there counts. */
+  readonly watch: Set<string>;
+}
+
+/** Refused addresses noted one by one per pool and family; past this, the whole pool is watched. */
+const TRAIL_PROBES = 32;
 
 const FAMILIES: readonly IpFamily[] = ['ipv4', 'ipv6'];
 const other = (f: IpFamily): IpFamily => (f === 'ipv4' ? 'ipv6' : 'ipv4');
@@ -150,6 +207,9 @@ function newState(
     pendingByPool: new Map(),
     dirty: new Set(),
     epoch: 0,
+    refusedAt: { ipv4: new Map(), ipv6: new Map() },
+    woken: new Set(),
+    queue: [],
   };
 }
 
@@ -185,6 +245,19 @@ function indexShared(st: AllocatorState, use: AddressUse): void {
   sortedInsert(sharedList(st, use, true) as bigint[], use.value);
 }
 
+/** Standalone mode: `value` lost a holder; services refused there, or waiting on its pool, look again. */
+function wakeAt(st: AllocatorState, family: IpFamily, value: bigint, pool: string): void {
+  const wake = (k: string): void => {
+    st.woken.add(k);
+    const w = st.entries.get(k);
+    if (w) (w.freed ??= []).push([family, value, pool]);
+  };
+  const refused = st.refusedAt[family].get(value);
+  if (refused) for (const k of refused) wake(k);
+  const waiting = st.pendingByPool.get(pool);
+  if (waiting) for (const k of waiting) wake(k);
+}
+
 /** Frees everything `e` holds. */
 function release(st: AllocatorState, e: ServiceEntry): void {
   const a = e.assigned;
@@ -210,12 +283,15 @@ function release(st: AllocatorState, e: ServiceEntry): void {
     } else {
       use.services = [];
     }
+    if (st.options.standalone) wakeAt(st, ip.family, ip.value, a.pool);
     if (use.services.length === 0) {
       st.used[ip.family].delete(ip.value);
-      unindexShared(st, use);
-      if (pool) {
-        runSetDelete(pool.used[ip.family], keyOfAddress(pool, ip.family, ip.value));
-        pool.inUse[ip.family]--;
+      if (pool) pool.inUse[ip.family]--;
+      // The lowest-free indexes; standalone mode probes `st.used` and keeps neither (hashed
+      // addresses would make the run set one run per address, and every insert a splice).
+      if (!st.options.standalone) {
+        unindexShared(st, use);
+        if (pool) runSetDelete(pool.used[ip.family], keyOfAddress(pool, ip.family, ip.value));
       }
     }
   }
@@ -223,7 +299,7 @@ function release(st: AllocatorState, e: ServiceEntry): void {
 }
 
 /** Gives `e` the addresses `ips` of `pool`; the caller has checked that this is allowed. */
-function assign(st: AllocatorState, e: ServiceEntry, pool: PoolState, ips: readonly IpAddress[]): void {
+function assign(st: AllocatorState, e: ServiceEntry, pool: PoolState, ips: readonly IpAddress[], ranks?: readonly Rank[]): void {
   release(st, e);
   const req = e.req;
   for (const ip of ips) {
@@ -241,15 +317,17 @@ function assign(st: AllocatorState, e: ServiceEntry, pool: PoolState, ips: reado
         holders: req.ports.map(() => req.key),
       };
       st.used[ip.family].set(ip.value, use);
-      runSetAdd(pool.used[ip.family], keyOfAddress(pool, ip.family, ip.value));
       pool.inUse[ip.family]++;
-      indexShared(st, use);
+      if (!st.options.standalone) {
+        runSetAdd(pool.used[ip.family], keyOfAddress(pool, ip.family, ip.value));
+        indexShared(st, use);
+      }
     } else if (use.sharing !== req.sharingKey || use.backend !== req.backendKey) {
       // Only possible when `e` is the address's only user: its key changes in place (MetalLB too).
-      unindexShared(st, use);
+      if (!st.options.standalone) unindexShared(st, use);
       use.sharing = req.sharingKey;
       use.backend = req.backendKey;
-      indexShared(st, use);
+      if (!st.options.standalone) indexShared(st, use);
     }
     if (!use.services.includes(req.key)) use.services.push(req.key);
     for (const port of req.ports) {
@@ -262,16 +340,53 @@ function assign(st: AllocatorState, e: ServiceEntry, pool: PoolState, ips: reado
       }
     }
   }
-  e.assigned = { pool: pool.name, ips };
+  e.assigned = ranks ? { pool: pool.name, ips, ranks } : { pool: pool.name, ips };
   markPool(st, pool);
 }
 
-/** Why `req` may not use the address (MetalLB's `checkSharing`), or undefined when it may. */
-function sharingProblem(st: AllocatorState, req: ServiceRequest, family: IpFamily, value: bigint): AllocationError | undefined {
+/** A claim being judged in standalone mode: only stronger claims on an address count against it. */
+interface View {
+  readonly req: ServiceRequest;
+  readonly rank: Rank;
+}
+
+const TOP: Rank = { tier: 0, poolOrd: 0, idx: 0 };
+
+/** Whether claim `a` beats claim `b` on one address (README "Standalone mode"). */
+function stronger(a: ServiceRequest, ra: Rank, b: ServiceRequest, rb: Rank): boolean {
+  if (ra.tier !== rb.tier) return ra.tier < rb.tier;
+  if (ra.poolOrd !== rb.poolOrd) return ra.poolOrd < rb.poolOrd;
+  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt;
+  if (ra.idx !== rb.idx) return ra.idx < rb.idx;
+  return a.key < b.key;
+}
+
+/** The rank of `key`'s claim on an address it holds. */
+function rankAt(e: ServiceEntry, family: IpFamily, value: bigint): Rank {
+  const a = e.assigned;
+  if (!a?.ranks) return TOP;
+  for (let i = 0; i < a.ips.length; i++) {
+    const ip = a.ips[i] as IpAddress;
+    if (ip.family === family && ip.value === value) return a.ranks[i] ?? TOP;
+  }
+  return TOP;
+}
+
+/**
+ * Why `req` may not use the address (MetalLB's `checkSharing`), or undefined when it may. With a
+ * `view` (standalone mode), only holders with a stronger claim than the view's count.
+ */
+function sharingProblem(st: AllocatorState, req: ServiceRequest, family: IpFamily, value: bigint, view?: View): AllocationError | undefined {
   const use = st.used[family].get(value);
   if (!use) return undefined;
+  const counts = (key: string): boolean => {
+    if (key === req.key) return false;
+    if (!view) return true;
+    const h = st.entries.get(key);
+    return h !== undefined && stronger(h.req, rankAt(h, family, value), view.req, view.rank);
+  };
   let holder: string | undefined;
-  for (const s of use.services) if (s !== req.key && (holder === undefined || s < holder)) holder = s;
+  for (const s of use.services) if (counts(s) && (holder === undefined || s < holder)) holder = s;
   if (holder === undefined) return undefined;
   const ip = formatIpValue(family, value);
   if (use.sharing === '') {
@@ -307,7 +422,7 @@ function sharingProblem(st: AllocatorState, req: ServiceRequest, family: IpFamil
   for (const port of req.ports) {
     const i = use.ports.indexOf(port);
     const h = i === -1 ? undefined : use.holders[i];
-    if (h !== undefined && h !== req.key) {
+    if (h !== undefined && counts(h)) {
       return { reason: 'AllocationFailed', rule: 'portInUse', message: `port ${port} already used on shared IP ${ip} by ${h}` };
     }
   }
@@ -338,8 +453,17 @@ function admits(st: AllocatorState, pool: PoolState, req: ServiceRequest): boole
   return poolAdmits(pool, req.namespace, req.labels, st.namespaces);
 }
 
-/** MetalLB's `Assign` checks: one pool holds all of `ips`, the pool admits the service, sharing allows it. */
-function checkAssign(st: AllocatorState, req: ServiceRequest, ips: readonly IpAddress[]): { pool: PoolState } | Failure {
+/**
+ * MetalLB's `Assign` checks: one pool holds all of `ips`, the pool admits the service, sharing allows
+ * it. With a `view` (standalone mode) only stronger claims count, and refusals are noted in `trail`.
+ */
+function checkAssign(
+  st: AllocatorState,
+  req: ServiceRequest,
+  ips: readonly IpAddress[],
+  view?: View,
+  trail?: (readonly [IpFamily, bigint])[],
+): { pool: PoolState } | Failure {
   if (!familyOfAddresses(ips)) {
     return failure('AllocationFailed', 'invalidRequestedIPs', `${ipText(ips)}: at most one IPv4 and one IPv6 address`);
   }
@@ -372,8 +496,11 @@ function checkAssign(st: AllocatorState, req: ServiceRequest, ips: readonly IpAd
     );
   }
   for (const ip of ips) {
-    const problem = sharingProblem(st, req, ip.family, ip.value);
-    if (problem) return { error: problem, deps: [pool.name] };
+    const problem = sharingProblem(st, req, ip.family, ip.value, view);
+    if (problem) {
+      trail?.push([ip.family, ip.value]);
+      return { error: problem, deps: view ? [] : [pool.name] };
+    }
   }
   return { pool };
 }
@@ -405,13 +532,56 @@ function lowestAcceptable(st: AllocatorState, pool: PoolState, seg: Segment, req
   return free;
 }
 
-/** MetalLB's `getFreeIPsFromPool`: per wanted family, the lowest acceptable address, walking ranges in order. */
-function freeIn(st: AllocatorState, pool: PoolState, req: ServiceRequest, families: readonly IpFamily[]): Partial<Record<IpFamily, bigint>> {
-  const out: Partial<Record<IpFamily, bigint>> = {};
+/** Whose probe sequence a service follows: its own, or its sharing key's, so sharers meet. */
+const probeIdentity = (req: ServiceRequest): string =>
+  req.sharingKey !== '' ? `share\u0000${req.sharingKey}\u0000${req.backendKey}` : req.key;
+
+/**
+ * Standalone mode: the first address of `req`'s probe sequence in `pool` (`probe.ts`) that it may
+ * take: free, shareable, or held only by weaker claims (which it then evicts). Sharing services
+ * probe with their sharing key, so services that share a key look at the same addresses.
+ */
+function probeFor(st: AllocatorState, pool: PoolState, family: IpFamily, req: ServiceRequest, poolOrd: number, sa: Probe): Found | undefined {
+  const space = probeSpace(pool, family);
+  if (!space) return undefined;
+  const identity = probeIdentity(req);
+  const seq = probeSequence(identity, space);
+  const size = space.size;
+  const limit = size > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(size);
+  let off = seq.home;
+  let step = 0n;
+  for (let i = 0; i < limit; i++) {
+    if (i === 1) step = seq.step();
+    if (i > 0) {
+      off += step;
+      if (off >= size) off -= size;
+    }
+    const v = addressAt(space, off);
+    if (!st.used[family].has(v)) return { value: v, idx: i };
+    if (sharingProblem(st, req, family, v, { req, rank: { tier: 2, poolOrd, idx: i } }) === undefined) return { value: v, idx: i };
+    if (i < TRAIL_PROBES) sa.trail.push([family, v]);
+    else sa.watch.add(pool.name);
+  }
+  return undefined;
+}
+
+/**
+ * MetalLB's `getFreeIPsFromPool`: per wanted family, the lowest acceptable address, walking ranges in
+ * order; in standalone mode (`sa`), the first acceptable address of the service's probe sequence.
+ */
+function freeIn(st: AllocatorState, pool: PoolState, req: ServiceRequest, families: readonly IpFamily[], poolOrd = 0, sa?: Probe): Free {
+  const out: Free = {};
+  if (sa) {
+    for (const f of families) {
+      const found = probeFor(st, pool, f, req, poolOrd, sa);
+      if (found) out[f] = found;
+    }
+    return out;
+  }
   for (const seg of pool.segments) {
     if (!families.includes(seg.family) || out[seg.family] !== undefined || seg.lo > seg.hi) continue;
     const v = lowestAcceptable(st, pool, seg, req);
-    if (v !== undefined) out[seg.family] = v;
+    if (v !== undefined) out[seg.family] = { value: v, idx: 0 };
   }
   return out;
 }
@@ -420,44 +590,52 @@ const familiesOf = (f: ServiceFamily): readonly IpFamily[] => (f === 'dual' ? FA
 const addr = (family: IpFamily, value: bigint): IpAddress => ({ family, value });
 
 /** MetalLB's `selectIPsForFamilyAndPolicy` over one pool's free addresses. */
-function select(req: ServiceRequest, free: Partial<Record<IpFamily, bigint>>): IpAddress[] | undefined {
+function select(req: ServiceRequest, free: Free): IpAddress[] | undefined {
   const family = req.family as ServiceFamily;
   if (family !== 'dual') {
     const v = free[family];
-    return v === undefined ? undefined : [addr(family, v)];
+    return v === undefined ? undefined : [addr(family, v.value)];
   }
   const v4 = free.ipv4;
   const v6 = free.ipv6;
   if (req.policy === 'SingleStack') return undefined;
-  if (v4 !== undefined && v6 !== undefined) return [addr('ipv4', v4), addr('ipv6', v6)];
+  if (v4 !== undefined && v6 !== undefined) return [addr('ipv4', v4.value), addr('ipv6', v6.value)];
   if (req.policy === 'RequireDualStack') return undefined;
-  if (v4 !== undefined) return [addr('ipv4', v4)];
-  if (v6 !== undefined) return [addr('ipv6', v6)];
+  if (v4 !== undefined) return [addr('ipv4', v4.value)];
+  if (v6 !== undefined) return [addr('ipv6', v6.value)];
   return undefined;
 }
 
+/** A choice of `ips` from `pool`, with their ranks in standalone mode. */
+function choose(pool: PoolState, ips: readonly IpAddress[], free: Free, poolOrd: number, sa: Probe | undefined): Choice {
+  if (!sa) return { pool, ips };
+  return { pool, ips, ranks: ips.map((ip) => ({ tier: 2, poolOrd, idx: free[ip.family]?.idx ?? 0 })) };
+}
+
 /** MetalLB's `findBestPoolForService` + selection: the first pool that serves the service fully. */
-function bestPool(st: AllocatorState, pools: readonly PoolState[], req: ServiceRequest): Choice | undefined {
+function bestPool(st: AllocatorState, pools: readonly PoolState[], req: ServiceRequest, ordBase = 0, sa?: Probe): Choice | undefined {
   const family = req.family as ServiceFamily;
   let primaryCandidate: Choice | undefined;
   let secondaryCandidate: Choice | undefined;
-  for (const pool of pools) {
-    const free = freeIn(st, pool, req, familiesOf(family));
+  for (let j = 0; j < pools.length; j++) {
+    const pool = pools[j] as PoolState;
+    const ord = ordBase + j;
+    const free = freeIn(st, pool, req, familiesOf(family), ord, sa);
     if (family !== 'dual') {
       const v = free[family];
-      if (v !== undefined) return { pool, ips: [addr(family, v)] };
+      if (v !== undefined) return choose(pool, [addr(family, v.value)], free, ord, sa);
       continue;
     }
     if (free.ipv4 !== undefined && free.ipv6 !== undefined) {
       const ips = select(req, free);
-      if (ips) return { pool, ips };
+      if (ips) return choose(pool, ips, free, ord, sa);
       continue;
     }
     if (req.policy !== 'PreferDualStack') continue;
     const p = free[req.primary];
     const s = free[other(req.primary)];
-    if (p !== undefined && !primaryCandidate) primaryCandidate = { pool, ips: [addr(req.primary, p)] };
-    if (s !== undefined && !secondaryCandidate) secondaryCandidate = { pool, ips: [addr(other(req.primary), s)] };
+    if (p !== undefined && !primaryCandidate) primaryCandidate = choose(pool, [addr(req.primary, p.value)], free, ord, sa);
+    if (s !== undefined && !secondaryCandidate) secondaryCandidate = choose(pool, [addr(other(req.primary), s.value)], free, ord, sa);
   }
   return primaryCandidate ?? secondaryCandidate;
 }
@@ -471,8 +649,58 @@ function familySuffix(req: ServiceRequest): string {
     : ' for a dual-stack service';
 }
 
-/** MetalLB's `allocateIPs`: requested IPs, else the requested pool, else pinned then autoAssign pools. */
-function allocateFresh(st: AllocatorState, req: ServiceRequest): Choice | Failure {
+/** Pools with a serviceAllocation that admit `req`, autoAssign, by priority (MetalLB's pinned pools). */
+function pinnedPools(st: AllocatorState, req: ServiceRequest): PoolState[] {
+  return st.allocationPools.filter((p) => p.config.autoAssign && admits(st, p, req)).sort(comparePinned);
+}
+
+/**
+ * Standalone mode: whether a service that found no address anywhere (`noAvailableIPs`, one family),
+ * or holds one automatic address, keeps its result after the addresses in `e.freed` were freed. Nothing else changed for it (an
+ * address only becomes acceptable when a holder leaves it, and every leave wakes with its address),
+ * so only the freed addresses need a look, each at its probe index (`probeIndexOf`): no walk of the
+ * pool. Returns false when a full evaluation is needed.
+ */
+function stillNothing(st: AllocatorState, e: ServiceEntry): boolean {
+  const freed = e.freed;
+  const req = e.req;
+  const family = req.family;
+  if (!freed || e.announce) return false;
+  if (family !== 'ipv4' && family !== 'ipv6') return false;
+  if (req.requestedIps || req.requestError) return false;
+  // A holder of one automatic address (it probed far, so it waits on its pool) may only move to a freed
+  // address it reaches before its own: same test, against its current claim.
+  const held = e.assigned;
+  const heldRank = held?.ranks?.[0];
+  if (held) {
+    if (held.ips.length !== 1 || heldRank?.tier !== 2 || e.result?.error !== undefined || e.result?.ips.length !== 1) return false;
+  } else if (e.result?.error?.rule !== 'noAvailableIPs') {
+    return false;
+  }
+  const pools = req.requestedPool !== undefined ? [st.pools.get(req.requestedPool)] : [...pinnedPools(st, req), ...st.autoPools];
+  const identity = probeIdentity(req);
+  for (const [f, value, poolName] of freed) {
+    if (f !== family) continue;
+    const ord = pools.findIndex((p) => p?.name === poolName);
+    const pool = pools[ord];
+    if (!pool) continue;
+    const space = probeSpace(pool, family);
+    if (!space) continue;
+    const idx = probeIndexOf(probeSequence(identity, space), value);
+    if (idx === undefined) continue;
+    const rank: Rank = { tier: 2, poolOrd: ord, idx: Number(idx) };
+    if (heldRank && (ord > heldRank.poolOrd || (ord === heldRank.poolOrd && rank.idx >= heldRank.idx))) continue;
+    if (!st.used[family].has(value) || sharingProblem(st, req, family, value, { req, rank }) === undefined) return false;
+  }
+  return true;
+}
+
+/**
+ * MetalLB's `allocateIPs`: requested IPs, else the requested pool, else pinned then autoAssign pools.
+ * In standalone mode (`sa`) automatic choices come from the probe sequences and only stronger claims
+ * count against a request.
+ */
+function allocateFresh(st: AllocatorState, req: ServiceRequest, sa?: Probe): Choice | Failure {
   if (req.requestError) return { error: req.requestError, deps: [] };
   const family = req.family as ServiceFamily;
   if (req.requestedIps) {
@@ -484,7 +712,8 @@ function allocateFresh(st: AllocatorState, req: ServiceRequest): Choice | Failur
         `requested IPs ${ipText(req.requestedIps)} are ${familyLabel(reqFamily)} but the service is ${familyLabel(family)}`,
       );
     }
-    const checked = checkAssign(st, req, req.requestedIps);
+    const view: View | undefined = sa ? { req, rank: { tier: 1, poolOrd: 0, idx: 0 } } : undefined;
+    const checked = checkAssign(st, req, req.requestedIps, view, sa?.trail);
     if ('error' in checked) return checked;
     if (req.requestedPool !== undefined && checked.pool.name !== req.requestedPool) {
       return failure(
@@ -493,7 +722,8 @@ function allocateFresh(st: AllocatorState, req: ServiceRequest): Choice | Failur
         `requested IPs ${ipText(req.requestedIps)} are in pool ${checked.pool.name}, not in the requested pool ${req.requestedPool}`,
       );
     }
-    return { pool: checked.pool, ips: req.requestedIps };
+    const ips = req.requestedIps;
+    return sa ? { pool: checked.pool, ips, ranks: ips.map(() => ({ tier: 1, poolOrd: 0, idx: 0 })) } : { pool: checked.pool, ips };
   }
   if (req.requestedPool !== undefined) {
     const pool = st.pools.get(req.requestedPool);
@@ -507,14 +737,15 @@ function allocateFresh(st: AllocatorState, req: ServiceRequest): Choice | Failur
         `pool ${pool.name} is not available to ${req.key}: its serviceAllocation selects other namespaces or services`,
       );
     }
-    const ips = select(req, freeIn(st, pool, req, familiesOf(family)));
+    const free = freeIn(st, pool, req, familiesOf(family), 0, sa);
+    const ips = select(req, free);
     if (!ips) {
       return failure('AllocationFailed', 'noAvailableIPs', `no available IPs in pool ${pool.name}${familySuffix(req)}`, [pool.name]);
     }
-    return { pool, ips };
+    return choose(pool, ips, free, 0, sa);
   }
-  const pinned = st.allocationPools.filter((p) => p.config.autoAssign && admits(st, p, req)).sort(comparePinned);
-  const choice = bestPool(st, pinned, req) ?? bestPool(st, st.autoPools, req);
+  const pinned = pinnedPools(st, req);
+  const choice = bestPool(st, pinned, req, 0, sa) ?? bestPool(st, st.autoPools, req, pinned.length, sa);
   if (choice) return choice;
   const triedPools = [...pinned, ...st.autoPools];
   const tried = triedPools.map((p) => p.name);
@@ -588,41 +819,36 @@ function sameIps(a: readonly IpAddress[], b: readonly IpAddress[]): boolean {
   return a.every((x) => b.some((y) => y.family === x.family && y.value === x.value));
 }
 
+/** What step 1 decided for one service. */
+type Judgement =
+  | { readonly kind: 'unhandled' }
+  | { readonly kind: 'fail'; readonly failure: Failure }
+  | { readonly kind: 'keep'; readonly pool: PoolState; readonly ips: readonly IpAddress[]; readonly badRequest?: AllocationError }
+  | { readonly kind: 'allocate' };
+
 /**
- * Step 1 for one service (MetalLB's `convergeBalancer` up to allocation): keeps `current` when it is
- * still valid, else clears it. Returns true when the service still needs an allocation step.
+ * Step 1 for one service (MetalLB's `convergeBalancer` up to allocation): whether `current` is still
+ * valid. Records the events of clearing it in `ctx`; changes no state. With a `view` (standalone
+ * mode) only stronger claims count, and refused addresses are noted in `trail`.
  */
-function keep(
+function judgeCurrent(
   st: AllocatorState,
   e: ServiceEntry,
   current: readonly IpAddress[] | undefined,
   how: { readonly fromStatus: boolean; readonly announce: boolean },
   ctx: Ctx,
-): boolean {
-  const fromStatus = how.fromStatus;
+  view?: View,
+  trail?: (readonly [IpFamily, bigint])[],
+): Judgement {
   const req = e.req;
-  ctx.touched.add(req.key);
-  clearPending(st, e);
-  e.extraWarning = undefined;
-  if (!req.handled) {
-    release(st, e);
-    if (e.result) ctx.removed.add(req.key);
-    e.result = undefined;
-    return false;
-  }
+  if (!req.handled) return { kind: 'unhandled' };
   if (how.announce) {
     for (const w of req.warnings) event(ctx, e, 'Warning', w);
   }
-  if (st.pools.size === 0) {
-    setFailed(st, e, failure('AllocationFailed', 'noPools', 'no IPAddressPool is configured'), ctx);
-    return false;
-  }
-  if (req.familyError) {
-    setFailed(st, e, { error: req.familyError, deps: [] }, ctx);
-    return false;
-  }
+  if (st.pools.size === 0) return { kind: 'fail', failure: failure('AllocationFailed', 'noPools', 'no IPAddressPool is configured') };
+  if (req.familyError) return { kind: 'fail', failure: { error: req.familyError, deps: [] } };
   let ips = current && current.length > 0 ? current : undefined;
-  if (fromStatus && req.statusError) {
+  if (how.fromStatus && req.statusError) {
     event(ctx, e, 'Warning', req.statusError);
     ips = undefined;
   }
@@ -645,7 +871,7 @@ function keep(
     }
   }
   if (ips) {
-    const checked = checkAssign(st, req, ips);
+    const checked = checkAssign(st, req, ips, view, trail);
     if ('error' in checked) {
       event(ctx, e, 'Normal', {
         reason: 'ClearAssignment',
@@ -660,12 +886,7 @@ function keep(
       });
     } else if (req.requestError) {
       // MetalLB keeps the valid IPs and reports the bad request (LoadBalancerFailed).
-      assign(st, e, checked.pool, ips);
-      setOk(e);
-      const error: AllocationError = { ...req.requestError, reason: 'LoadBalancerFailed' };
-      e.result = { ...(e.result as ServiceResult), error };
-      event(ctx, e, 'Warning', error);
-      return false;
+      return { kind: 'keep', pool: checked.pool, ips, badRequest: { ...req.requestError, reason: 'LoadBalancerFailed' } };
     } else if (req.requestedIps && (!sameIps(req.requestedIps, ips) || familyOfAddresses(req.requestedIps) !== req.family)) {
       // A request of another family than the service's is refused by the allocation that follows.
       event(ctx, e, 'Normal', {
@@ -674,13 +895,55 @@ function keep(
         message: `requested IPs ${ipText(req.requestedIps)} differ from the current ${ipText(ips)}`,
       });
     } else {
-      assign(st, e, checked.pool, ips);
-      setOk(e);
-      return needsAdditional(e);
+      return { kind: 'keep', pool: checked.pool, ips };
     }
   }
-  release(st, e);
-  return true;
+  return { kind: 'allocate' };
+}
+
+/** The result of a service that keeps valid IPs while its new request is unreadable. */
+function setBadRequest(e: ServiceEntry, error: AllocationError, ctx: Ctx): void {
+  setOk(e);
+  e.result = { ...(e.result as ServiceResult), error };
+  event(ctx, e, 'Warning', error);
+}
+
+/**
+ * Step 1 for one service (MetalLB's `convergeBalancer` up to allocation): keeps `current` when it is
+ * still valid, else clears it. Returns true when the service still needs an allocation step.
+ */
+function keep(
+  st: AllocatorState,
+  e: ServiceEntry,
+  current: readonly IpAddress[] | undefined,
+  how: { readonly fromStatus: boolean; readonly announce: boolean },
+  ctx: Ctx,
+): boolean {
+  touch(ctx, e);
+  clearPending(st, e);
+  e.extraWarning = undefined;
+  const j = judgeCurrent(st, e, current, how, ctx);
+  switch (j.kind) {
+    case 'unhandled':
+      release(st, e);
+      if (e.result) ctx.removed.add(e.req.key);
+      e.result = undefined;
+      return false;
+    case 'fail':
+      setFailed(st, e, j.failure, ctx);
+      return false;
+    case 'keep':
+      assign(st, e, j.pool, j.ips);
+      if (j.badRequest) {
+        setBadRequest(e, j.badRequest, ctx);
+        return false;
+      }
+      setOk(e);
+      return needsAdditional(e);
+    case 'allocate':
+      release(st, e);
+      return true;
+  }
 }
 
 /** PreferDualStack with one address: try the missing family from the same pool. */
@@ -689,15 +952,11 @@ function additional(st: AllocatorState, e: ServiceEntry, ctx: Ctx): void {
   const pool = st.pools.get(a.pool) as PoolState;
   const have = (a.ips[0] as IpAddress).family;
   const want = other(have);
-  const v = freeIn(st, pool, e.req, [want])[want];
+  const v = freeIn(st, pool, e.req, [want])[want]?.value;
   if (v === undefined) {
     // Only a pool with addresses of the missing family can ever supply it (until setPools).
     const canChange = pool.segments.some((seg) => seg.family === want && seg.lo <= seg.hi);
-    const warning: AllocationError = {
-      reason: 'AdditionalAssignFailed',
-      rule: 'additionalFamilyUnavailable',
-      message: `cannot assign additional IP in PreferDualStack: no available ${familyLabel(want)} IPs in pool ${pool.name}`,
-    };
+    const warning = additionalWarning(want, pool);
     const had = e.extraWarning?.message;
     e.extraWarning = warning;
     setOk(e);
@@ -718,7 +977,7 @@ function additional(st: AllocatorState, e: ServiceEntry, ctx: Ctx): void {
 
 /** Step 2 for one service: allocation (or the second family of a PreferDualStack service). */
 function allocate(st: AllocatorState, e: ServiceEntry, ctx: Ctx): void {
-  ctx.touched.add(e.req.key);
+  touch(ctx, e);
   clearPending(st, e);
   if (e.assigned) {
     if (needsAdditional(e)) additional(st, e, ctx);
@@ -772,15 +1031,256 @@ function settle(st: AllocatorState, initial: readonly ServiceEntry[], ctx: Ctx):
   }
 }
 
-const newCtx = (): Ctx => ({ events: [], touched: new Set(), removed: new Set() });
+const newCtx = (): Ctx => ({ events: [], before: new Map(), removed: new Set() });
 
+function sameError(a: AllocationError | undefined, b: AllocationError | undefined): boolean {
+  if (a === b) return true;
+  return a !== undefined && b !== undefined && a.reason === b.reason && a.rule === b.rule && a.message === b.message;
+}
+
+/** Whether two results say the same thing (IPs, pool, error, warnings). */
+function sameResult(a: ServiceResult | undefined, b: ServiceResult | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  return (
+    a.service === b.service &&
+    a.pool === b.pool &&
+    a.ips.length === b.ips.length &&
+    a.ips.every((ip, i) => ip === b.ips[i]) &&
+    sameError(a.error, b.error) &&
+    a.warnings.length === b.warnings.length &&
+    a.warnings.every((w, i) => sameError(w, b.warnings[i]))
+  );
+}
+
+/** The services whose result the operation changed, exactly, and those that left. */
 function changes(st: AllocatorState, ctx: Ctx): AllocatorChanges {
   const updated: ServiceResult[] = [];
-  for (const key of [...ctx.touched].sort()) {
+  for (const key of [...ctx.before.keys()].sort()) {
     const r = st.entries.get(key)?.result;
-    if (r) updated.push(r);
+    if (r && !sameResult(ctx.before.get(key), r)) updated.push(r);
   }
-  return { updated, removed: [...ctx.removed].sort(), events: ctx.events };
+  return { updated, removed: [...ctx.removed].filter((k) => !st.entries.get(k)?.result).sort(), events: ctx.events };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Standalone mode (README "Standalone mode"): every claim on an address has a rank; a service's
+// result is the first acceptable choice given the stronger claims only, whatever the history, so the
+// state is a function of the current services. A change re-evaluates only the services that were
+// refused at an address that was freed (`refusedAt`), those waiting on a pool that freed one
+// (`pendingByPool`), and those evicted by a stronger claim: work follows the change.
+
+function queuePush(st: AllocatorState, e: ServiceEntry): void {
+  if (e.queued) return;
+  e.queued = true;
+  const q = st.queue;
+  q.push(e);
+  let i = q.length - 1;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (compareEntries(q[parent] as ServiceEntry, e) <= 0) break;
+    q[i] = q[parent] as ServiceEntry;
+    i = parent;
+  }
+  q[i] = e;
+}
+
+function queuePop(st: AllocatorState): ServiceEntry | undefined {
+  const q = st.queue;
+  const top = q[0];
+  if (top === undefined) return undefined;
+  const last = q.pop() as ServiceEntry;
+  if (q.length > 0) {
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      const cur = (k: number): ServiceEntry => (k === i ? last : (q[k] as ServiceEntry));
+      if (l < q.length && compareEntries(q[l] as ServiceEntry, cur(m)) < 0) m = l;
+      if (r < q.length && compareEntries(q[r] as ServiceEntry, cur(m)) < 0) m = r;
+      if (m === i) break;
+      q[i] = q[m] as ServiceEntry;
+      i = m;
+    }
+    q[i] = last;
+  }
+  top.queued = false;
+  return top;
+}
+
+/** Forgets where `e` was refused and which pools it waits on. */
+function unregister(st: AllocatorState, e: ServiceEntry): void {
+  for (const [family, value] of e.trail ?? []) {
+    const set = st.refusedAt[family].get(value);
+    if (!set) continue;
+    set.delete(e.req.key);
+    if (set.size === 0) st.refusedAt[family].delete(value);
+  }
+  e.trail = undefined;
+  clearPending(st, e);
+}
+
+function register(st: AllocatorState, e: ServiceEntry, sa: Probe, deps: readonly string[]): void {
+  if (sa.trail.length > 0) {
+    e.trail = sa.trail;
+    for (const [family, value] of sa.trail) {
+      let set = st.refusedAt[family].get(value);
+      if (!set) st.refusedAt[family].set(value, (set = new Set()));
+      set.add(e.req.key);
+    }
+  }
+  if (deps.length === 0 && sa.watch.size === 0) return;
+  const watch = new Set(deps);
+  for (const p of sa.watch) watch.add(p);
+  setPending(st, e, [...watch].sort());
+}
+
+/** Whether `a` and `b` may be on one address together (MetalLB's sharing rules). */
+function compatible(a: ServiceRequest, b: ServiceRequest): boolean {
+  if (a.sharingKey === '' || a.sharingKey !== b.sharingKey || a.backendKey !== b.backendKey) return false;
+  return !a.ports.some((p) => b.ports.includes(p));
+}
+
+function sameAssignment(a: Assignment | undefined, pool: PoolState, ips: readonly IpAddress[], ranks: readonly Rank[]): boolean {
+  if (!a || a.pool !== pool.name || a.ips.length !== ips.length || !a.ranks) return false;
+  for (let i = 0; i < ips.length; i++) {
+    const x = a.ips[i] as IpAddress;
+    const y = ips[i] as IpAddress;
+    const rx = a.ranks[i] as Rank;
+    const ry = ranks[i] as Rank;
+    if (x.family !== y.family || x.value !== y.value || rx.tier !== ry.tier || rx.poolOrd !== ry.poolOrd || rx.idx !== ry.idx) return false;
+  }
+  return true;
+}
+
+/** Gives `e` the addresses, evicting the weaker holders it cannot share with (they are evaluated again). */
+function claim(st: AllocatorState, e: ServiceEntry, pool: PoolState, ips: readonly IpAddress[], ranks: readonly Rank[], ctx: Ctx): boolean {
+  if (sameAssignment(e.assigned, pool, ips, ranks)) return false;
+  release(st, e);
+  for (const ip of ips) {
+    const use = st.used[ip.family].get(ip.value);
+    if (!use) continue;
+    for (const key of [...use.services]) {
+      const h = st.entries.get(key);
+      if (!h || h === e || compatible(e.req, h.req)) continue;
+      touch(ctx, h);
+      release(st, h);
+      st.woken.add(key);
+    }
+  }
+  assign(st, e, pool, ips, ranks);
+  return true;
+}
+
+function additionalWarning(want: IpFamily, pool: PoolState): AllocationError {
+  return {
+    reason: 'AdditionalAssignFailed',
+    rule: 'additionalFamilyUnavailable',
+    message: `cannot assign additional IP in PreferDualStack: no available ${familyLabel(want)} IPs in pool ${pool.name}`,
+  };
+}
+
+/** Standalone mode: computes `e`'s result from the stronger claims and applies it. */
+function evaluate(st: AllocatorState, e: ServiceEntry, announce: boolean, ctx: Ctx): void {
+  touch(ctx, e);
+  const before = e.result;
+  const eventsBefore = ctx.events.length;
+  unregister(st, e);
+  const req = e.req;
+  const sa: Probe = { req, trail: [], watch: new Set() };
+  const j = judgeCurrent(st, e, req.statusIps, { fromStatus: true, announce }, ctx, { req, rank: TOP }, sa.trail);
+  let deps: readonly string[] = [];
+  const hadWarning = e.extraWarning?.message;
+  e.extraWarning = undefined;
+  if (j.kind === 'unhandled') {
+    release(st, e);
+    if (e.result) ctx.removed.add(req.key);
+    e.result = undefined;
+  } else if (j.kind === 'fail') {
+    setFailed(st, e, j.failure, ctx);
+    deps = j.failure.deps;
+  } else if (j.kind === 'keep') {
+    let ips = j.ips;
+    let ranks: readonly Rank[] = j.ips.map(() => TOP);
+    if (!j.badRequest && ips.length === 1 && req.policy === 'PreferDualStack' && req.family === 'dual') {
+      // MetalLB adds the missing family from the same pool; here, from the service's probe sequence.
+      const want = other((ips[0] as IpAddress).family);
+      const found = probeFor(st, j.pool, want, req, 0, sa);
+      if (found) {
+        ips = [ips[0] as IpAddress, addr(want, found.value)];
+        ranks = [TOP, { tier: 2, poolOrd: 0, idx: found.idx }];
+      } else {
+        e.extraWarning = additionalWarning(want, j.pool);
+        if (j.pool.segments.some((seg) => seg.family === want && seg.lo <= seg.hi)) deps = [j.pool.name];
+      }
+    }
+    claim(st, e, j.pool, ips, ranks, ctx);
+    if (j.badRequest) setBadRequest(e, j.badRequest, ctx);
+    else setOk(e);
+    if (e.extraWarning && hadWarning !== e.extraWarning.message) event(ctx, e, 'Normal', e.extraWarning);
+  } else {
+    const r = allocateFresh(st, req, sa);
+    if ('error' in r) {
+      setFailed(st, e, r, ctx);
+      deps = r.deps;
+    } else {
+      const moved = claim(st, e, r.pool, r.ips, r.ranks as readonly Rank[], ctx);
+      if (r.ips.length === 1 && req.policy === 'PreferDualStack' && req.family === 'dual') {
+        // No pool had both families: the first pool with the primary one gave it; say what is missing.
+        const want = other((r.ips[0] as IpAddress).family);
+        e.extraWarning = additionalWarning(want, r.pool);
+        if (r.pool.segments.some((seg) => seg.family === want && seg.lo <= seg.hi)) deps = [r.pool.name];
+      }
+      setOk(e);
+      const ips = (e.result as ServiceResult).ips;
+      if (moved && (before === undefined || before.ips.length !== ips.length || before.ips.some((ip, i) => ip !== ips[i]))) {
+        const text = (e.result as ServiceResult).ips.join(',');
+        ctx.events.push({ service: req.key, type: 'Normal', reason: 'IPAllocated', message: `Assigned IP "${text}"` });
+      }
+      if (e.extraWarning && hadWarning !== e.extraWarning.message) event(ctx, e, 'Normal', e.extraWarning);
+    }
+  }
+  register(st, e, sa, deps);
+  // A re-evaluation that changed nothing says nothing.
+  if (!announce && sameResult(before, e.result)) ctx.events.length = eventsBefore;
+}
+
+/**
+ * Standalone mode: evaluates `sorted` (in service order) and every service woken or evicted, until none
+ * is left. The queue is merged with `sorted`, so a whole load costs no heap operations.
+ */
+function runQueue(st: AllocatorState, sorted: readonly ServiceEntry[], ctx: Ctx): void {
+  const drainWoken = (): void => {
+    for (const key of st.woken) {
+      const w = st.entries.get(key);
+      if (w) queuePush(st, w);
+    }
+    st.woken.clear();
+  };
+  drainWoken();
+  let i = 0;
+  for (;;) {
+    const next = sorted[i];
+    const top = st.queue[0];
+    let e: ServiceEntry | undefined;
+    if (next !== undefined && (top === undefined || compareEntries(next, top) <= 0)) {
+      i++;
+      if (next.queued) continue; // woken already: the queue has it
+      e = next;
+    } else {
+      e = queuePop(st);
+    }
+    if (e === undefined) return;
+    if (st.entries.get(e.req.key) !== e) continue;
+    const skip = stillNothing(st, e);
+    e.freed = undefined;
+    if (skip) continue;
+    const announce = e.announce === true;
+    e.announce = false;
+    evaluate(st, e, announce, ctx);
+    drainWoken();
+  }
 }
 
 function usage(pool: PoolState): PoolUsage {
@@ -790,9 +1290,10 @@ function usage(pool: PoolState): PoolUsage {
 }
 
 /**
- * The incremental allocator. Every operation leaves the state settled and returns what changed; the
- * results are always those `allocateAll` gives for the same services with their current IPs as
- * statuses.
+ * The incremental allocator. Every operation leaves the state settled and returns exactly the results
+ * it changed. Without `standalone` the results are always those `allocateAll` gives for the same
+ * services with their current IPs as statuses; in standalone mode, those `allocateAll` gives for the
+ * same services as they are (a function of the current services, whatever the history).
  */
 export class Allocator {
   private st: AllocatorState;
@@ -824,6 +1325,11 @@ export class Allocator {
     ctx: Ctx,
   ): void {
     const sorted = [...entries].sort(compareEntries);
+    if (this.st.options.standalone) {
+      for (const e of sorted) e.announce = how.announce;
+      runQueue(this.st, sorted, ctx);
+      return;
+    }
     const todo: ServiceEntry[] = [];
     for (const e of sorted) if (keep(this.st, e, current(e), how, ctx)) todo.push(e);
     settle(this.st, todo, ctx);
@@ -842,6 +1348,22 @@ export class Allocator {
     const ctx = newCtx();
     const req = readRequest(svc, this.st.options);
     const existing = this.st.entries.get(req.key);
+    if (this.st.options.standalone) {
+      let e = existing;
+      if (e) {
+        touch(ctx, e);
+        unregister(this.st, e);
+        release(this.st, e);
+        e.service = svc;
+        e.req = req;
+      } else {
+        e = { service: svc, req, attemptEpoch: 0 };
+        this.st.entries.set(req.key, e);
+      }
+      e.announce = true;
+      runQueue(this.st, [e], ctx);
+      return changes(this.st, ctx);
+    }
     let e: ServiceEntry;
     let current: readonly IpAddress[] | undefined;
     let fromStatus: boolean;
@@ -878,11 +1400,14 @@ export class Allocator {
     const key = typeof svc === 'string' ? svc : serviceKey(svc);
     const e = this.st.entries.get(key);
     if (e) {
+      touch(ctx, e);
+      if (this.st.options.standalone) unregister(this.st, e);
       clearPending(this.st, e);
       release(this.st, e);
       this.st.entries.delete(key);
       if (e.result) ctx.removed.add(key);
-      settle(this.st, [], ctx);
+      if (this.st.options.standalone) runQueue(this.st, [], ctx);
+      else settle(this.st, [], ctx);
     }
     return changes(this.st, ctx);
   }

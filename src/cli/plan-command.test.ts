@@ -24,15 +24,17 @@ test('plan --json on the seed ConfigMap: statuses kept, sharing, requests refuse
   const by = new Map(report.services.map((s) => [s.service, s]));
   assert.deepEqual([...by.keys()].sort(), ['apps/outside', 'apps/web', 'apps/web-copy', 'apps/web-tls', 'argocd/argocd-server']);
   assert.deepEqual(by.get('argocd/argocd-server')?.ips, ['10.10.10.12']);
-  assert.deepEqual(by.get('apps/web')?.ips, ['10.10.10.10']);
-  assert.deepEqual(by.get('apps/web-tls')?.ips, ['10.10.10.10']);
+  // Standalone mode: web's hashed first choice, shared by web-tls (same key); web-copy's request for
+  // 10.10.10.10 outranks automatic choices (src/allocator/README.md, "Standalone mode").
+  assert.deepEqual(by.get('apps/web')?.ips, ['10.10.10.45']);
+  assert.deepEqual(by.get('apps/web-tls')?.ips, ['10.10.10.45']);
   assert.equal(by.get('apps/web')?.pool, 'default');
   assert.equal(by.get('apps/web')?.error, undefined);
-  assert.equal(by.get('apps/web-copy')?.rule, 'portInUse');
+  assert.deepEqual(by.get('apps/web-copy')?.ips, ['10.10.10.10']);
   assert.equal(by.get('apps/outside')?.rule, 'ipNotInPool');
   assert.equal(by.get('apps/outside')?.reason, 'AllocationFailed');
   assert.equal(by.get('apps/web-tls')?.warnings?.length, 1);
-  assert.deepEqual(report.pools, [{ pool: 'default', inUse: 2, total: 89, ipv4: { inUse: 2, total: 89 }, ipv6: { inUse: 0, total: 0 } }]);
+  assert.deepEqual(report.pools, [{ pool: 'default', inUse: 3, total: 89, ipv4: { inUse: 3, total: 89 }, ipv6: { inUse: 0, total: 0 } }]);
 });
 
 test('plan on CRDs: namespace selectors, dual stack, exhaustion, other classes left out', async () => {
@@ -44,7 +46,7 @@ test('plan on CRDs: namespace selectors, dual stack, exhaustion, other classes l
     ['red/b', 'tiny', null],
     ['red/c', null, 'noAvailableIPs'],
   ]);
-  assert.deepEqual(report.services[0]?.ips, ['198.51.100.0', '2001:db8::']);
+  assert.deepEqual(report.services[0]?.ips, ['198.51.100.1', '2001:db8::3']); // hashed (standalone)
   const classed = await run(['--manifests', join(testdata, 'crds'), '--json', '--lb-class', 'other.io/lb']);
   assert.deepEqual((JSON.parse(classed.out) as PlanReport).services.map((s) => s.service), ['red/classed']);
 });

@@ -18,9 +18,9 @@ const configMap = (pool: string): RawConfigObject => ({
   },
 });
 
-const service = (name: string, over: Partial<Service['spec']> = {}): Service => ({
+const service = (name: string, over: Partial<Service['spec']> = {}, created = '2026-12-01T00:00:00Z'): Service => ({
   kind: 'Service',
-  metadata: { name, namespace: 'a' },
+  metadata: { name, namespace: 'a', creationTimestamp: created },
   spec: { type: 'LoadBalancer', ipFamilies: ['IPv4'], ...over },
 });
 
@@ -91,7 +91,8 @@ test('a deleted service leaves the allocator and frees its IP', () => {
   const state = new ClusterState({ standalone: true });
   state.apply({ changes: [upsertConfig(configMap('10.20.0.1/32')), upsertService(service('web'))] });
   assert.equal(state.allocation('a/web')?.ips[0], '10.20.0.1');
-  state.apply({ changes: [upsertService(service('db'))] });
+  // Created later than web: it waits (an older Service keeps its address in standalone mode).
+  state.apply({ changes: [upsertService(service('db', {}, '2026-12-02T00:00:00Z'))] });
   assert.equal(state.allocation('a/db'), undefined);
   const gone = state.apply({ changes: [{ op: 'delete', kind: 'Service', key: 'a/web' }] });
   assert.deepEqual(gone.deallocated, ['a/web']);

@@ -141,7 +141,7 @@ describe('seed scenario', () => {
     assert.deepEqual(Object.keys(allocations), ['default/web']);
     const plan = planAnnouncements({ config, node: node116, services: [svc], allocations, endpointSlices: slices });
     assert.deepEqual(plan.withheld, []);
-    assert.deepEqual(plan.announcedServices.map((s) => [s.service, s.ip]), [['default/web', '10.10.10.10']]);
+    assert.deepEqual(plan.announcedServices.map((s) => [s.service, s.ip]), [['default/web', '10.10.10.97']]); // hashed first choice (standalone)
   });
 
   test('allocations may be given as a Map', () => {

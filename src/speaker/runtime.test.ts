@@ -201,7 +201,8 @@ describe('SpeakerRuntime', () => {
     );
     let calls = speaker.take();
     assert.deepEqual(calls, [
-      { op: 'updateAdvertisements', name: 'peer1', upsert: [{ prefix: '10.10.10.10/32', localPref: 0, communities: [], largeCommunities: [] }], withdraw: [] },
+      // Standalone mode: web/shop's hashed first choice in the pool (src/allocator/README.md).
+      { op: 'updateAdvertisements', name: 'peer1', upsert: [{ prefix: '10.10.10.47/32', localPref: 0, communities: [], largeCommunities: [] }], withdraw: [] },
     ]);
     assert.deepEqual(events(logs), ['ipAllocated', 'updatedAdvertisements', 'serviceAnnounced']);
     logs.length = 0;
@@ -214,11 +215,11 @@ describe('SpeakerRuntime', () => {
       }),
     );
     calls = speaker.take();
-    assert.deepEqual(calls, [{ op: 'updateAdvertisements', name: 'peer1', upsert: [], withdraw: ['10.10.10.10/32'] }]);
+    assert.deepEqual(calls, [{ op: 'updateAdvertisements', name: 'peer1', upsert: [], withdraw: ['10.10.10.47/32'] }]);
     assert.deepEqual(events(logs), ['serviceWithdrawn']);
     assert.equal(logs[0]?.['reason'], 'noEndpoints');
     assert.equal(logs[0]?.['service'], 'web/shop');
-    assert.equal(logs[0]?.['ip'], '10.10.10.10');
+    assert.equal(logs[0]?.['ip'], '10.10.10.47');
     logs.length = 0;
 
     // The service is deleted from the manifests.
