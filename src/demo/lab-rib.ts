@@ -68,7 +68,7 @@ function flattenAsPath(attrs: readonly PathAttribute[]): number[] {
     if (a.kind !== 'asPath') continue;
     // RFC 4271 §9.1.2.2 a): an AS_SET counts as one AS however many it holds.
     for (const s of a.segments) {
-      if (s.type === 'sequence') out.push(...s.asns);
+      if (s.type === 'sequence') for (const asn of s.asns) out.push(asn);
       else if (s.type === 'set' && s.asns.length > 0) out.push(s.asns[0] ?? 0);
     }
   }
@@ -122,11 +122,11 @@ export class LabRib {
           // RFC 4760 §3: the next hop of MP_REACH_NLRI applies to its own NLRI.
           if (a.afi === AFI.ipv4 || a.afi === AFI.ipv6) {
             mpNextHop = a.nextHops[0];
-            mpAnnounced.push(...a.nlri);
+            for (const p of a.nlri) mpAnnounced.push(p);
           }
           break;
         case 'mpUnreachNlri':
-          withdrawn.push(...a.withdrawn);
+          for (const p of a.withdrawn) withdrawn.push(p);
           break;
         case 'asPath':
         case 'atomicAggregate':
@@ -186,7 +186,7 @@ export class LabRib {
     const out: ReceivedPath[] = [];
     for (const n of [...this.byNeighbor.keys()].sort(compareAddressText)) {
       const table = this.byNeighbor.get(n);
-      if (table) out.push(...[...table.values()].sort((a, b) => comparePrefixText(a.prefix, b.prefix)));
+      if (table) for (const r of [...table.values()].sort((a, b) => comparePrefixText(a.prefix, b.prefix))) out.push(r);
     }
     return out;
   }

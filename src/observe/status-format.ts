@@ -32,7 +32,7 @@ export function formatDhms(totalSeconds: number): string {
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[], rightAligned: ReadonlySet<number>): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const widths = header.map((h, i) => rows.reduce((w, r) => Math.max(w, (r[i] ?? '').length), h.length));
   const line = (cells: readonly string[]): string =>
     cells
       .map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
@@ -60,7 +60,7 @@ export function formatPeers(node: string, peers: readonly PeerSummary[], warning
     p.state,
     String(p.prefixesSent),
   ]);
-  lines.push(...table(['Neighbor', 'V', 'AS', 'MsgRcvd', 'MsgSent', 'Up/Down', 'State', 'PfxSnt'], rows, new Set([2, 3, 4, 5, 7])));
+  for (const l of table(['Neighbor', 'V', 'AS', 'MsgRcvd', 'MsgSent', 'Up/Down', 'State', 'PfxSnt'], rows, new Set([2, 3, 4, 5, 7]))) lines.push(l);
   const up = peers.filter((p) => p.state === 'Established').length;
   lines.push('', `Total number of neighbors ${peers.length}, established ${up}`);
   return `${lines.join('\n')}\n`;
@@ -136,7 +136,7 @@ export function formatRoutes(peers: readonly PeerRoutes[]): string {
         [...r.communities, ...r.largeCommunities].join(' '),
         r.services.join(','),
       ]);
-      out.push(...table(['Network', 'Next Hop', 'LocPrf', 'Metric', 'Path', 'Communities', 'Services'], rows, new Set([2, 3])).map((l) => `  ${l}`));
+      for (const l of table(['Network', 'Next Hop', 'LocPrf', 'Metric', 'Path', 'Communities', 'Services'], rows, new Set([2, 3]))) out.push(`  ${l}`);
     }
     out.push('');
   }

@@ -13,7 +13,7 @@ export const LARGE_HOLD_TIME_MS = 240_000;
 /** All capabilities of an OPEN, across its optional parameters. */
 export function capabilitiesOf(open: OpenMessage): Capability[] {
   const out: Capability[] = [];
-  for (const p of open.optionalParameters) if (p.type === 'capabilities') out.push(...p.capabilities);
+  for (const p of open.optionalParameters) if (p.type === 'capabilities') for (const c of p.capabilities) out.push(c);
   return out;
 }
 

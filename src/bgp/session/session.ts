@@ -1064,12 +1064,12 @@ export class Session {
     let announced: Prefix[] = [...update.nlri];
     const withdrawn: Prefix[] = [...update.withdrawn];
     for (const a of update.attributes) {
-      if (a.kind === 'mpReachNlri') announced.push(...a.nlri);
-      if (a.kind === 'mpUnreachNlri') withdrawn.push(...a.withdrawn);
+      if (a.kind === 'mpReachNlri') for (const p of a.nlri) announced.push(p);
+      if (a.kind === 'mpUnreachNlri') for (const p of a.withdrawn) withdrawn.push(p);
     }
     // RFC 7606 §2: treat-as-withdraw: every NLRI of the UPDATE is withdrawn.
     if (withdrawAll) {
-      withdrawn.push(...announced);
+      for (const p of announced) withdrawn.push(p);
       announced = [];
     }
     if (errors.length > 0) {

@@ -127,7 +127,7 @@ export function encodeOpen(w: BufferWriter, m: OpenMessage): void {
 /** Every capability an OPEN carries, across all its optional parameters. */
 export function capabilitiesOf(open: OpenMessage): Capability[] {
   const out: Capability[] = [];
-  for (const p of open.optionalParameters) if (p.type === 'capabilities') out.push(...p.capabilities);
+  for (const p of open.optionalParameters) if (p.type === 'capabilities') for (const c of p.capabilities) out.push(c);
   return out;
 }
 

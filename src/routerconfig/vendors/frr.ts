@@ -57,7 +57,7 @@ export function renderFrr(router: RouterPlan, options: RenderOptions): string[] 
   for (const n of router.neighbors) if (n.bfd) profiles.set(n.bfd.name, n.bfd);
   if (profiles.size > 0) {
     lines.push('bfd');
-    for (const p of profiles.values()) lines.push(...bfdProfileLines(p));
+    for (const p of profiles.values()) for (const l of bfdProfileLines(p)) lines.push(l);
     lines.push('exit', '!');
   }
   return lines;
