@@ -82,8 +82,13 @@ test('endpoint slices are indexed by their service, and moving a slice touches b
   const moved = state.apply({ changes: [{ op: 'upsert', kind: 'EndpointSlice', key: 'a/s1', object: slice('s1', 'db') }] });
   assert.deepEqual([...moved.services].sort(), ['a/db', 'a/web']);
   assert.equal(state.slices('a/web').length, 0);
+  const second = state.apply({ changes: [{ op: 'upsert', kind: 'EndpointSlice', key: 'a/s2', object: slice('s2', 'db') }] });
+  assert.deepEqual([...second.services], ['a/db']);
+  assert.deepEqual(state.slices('a/db').map((s) => s.metadata.name).sort(), ['s1', 's2']);
   const removed = state.apply({ changes: [{ op: 'delete', kind: 'EndpointSlice', key: 'a/s1' }] });
   assert.deepEqual([...removed.services], ['a/db']);
+  assert.deepEqual(state.slices('a/db').map((s) => s.metadata.name), ['s2']);
+  state.apply({ changes: [{ op: 'delete', kind: 'EndpointSlice', key: 'a/s2' }] });
   assert.equal(state.slices('a/db').length, 0);
 });
 

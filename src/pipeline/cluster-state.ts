@@ -91,8 +91,8 @@ export class ClusterState implements PlanSource {
   readonly #namespaces = new Map<string, Readonly<Record<string, string>>>();
   readonly #configObjects = new Map<string, RawConfigObject>();
   readonly #slices = new Map<string, EndpointSlice>();
-  /** Service key -> its slices by slice key. */
-  readonly #slicesOfService = new Map<string, Map<string, EndpointSlice>>();
+  /** Service key -> its slice (the usual case: one) or its slices by slice key. */
+  readonly #slicesOfService = new Map<string, EndpointSlice | Map<string, EndpointSlice>>();
   readonly #invalid = new Map<string, InvalidObject>();
   /** Where each Service was read, when the source says (`Kind key` -> origin). */
   readonly #origins = new Map<string, ObjectOrigin>();
@@ -102,8 +102,6 @@ export class ClusterState implements PlanSource {
   #configIssues: readonly ConfigIssue[] = [];
   #configStale = false;
   #allocator: Allocator | undefined;
-  /** The allocation result last reported for each service, so that a delta lists only real changes. */
-  readonly #reported = new Map<string, ServiceResult>();
 
   constructor(options: ClusterStateOptions) {
     this.options = options;
@@ -173,8 +171,8 @@ export class ClusterState implements PlanSource {
   }
 
   slices(key: string): readonly EndpointSlice[] {
-    const m = this.#slicesOfService.get(key);
-    return m ? [...m.values()] : [];
+    const given = this.#slicesOfService.get(key);
+    return given === undefined ? [] : given instanceof Map ? [...given.values()] : [given];
   }
 
   /** Where an object was read, when its source said (`{}` otherwise), to spread into an issue. */
@@ -268,16 +266,13 @@ export class ClusterState implements PlanSource {
     const deallocated = new Set<string>();
     const events: AllocationEvent[] = [];
     const take = (c: { updated: readonly ServiceResult[]; removed: readonly string[]; events: readonly AllocationEvent[] }): void => {
+      // The allocator lists exactly the services whose result changed.
       for (const r of c.updated) {
-        const before = this.#reported.get(r.service);
-        if (before === r || (before && sameJson(before, r))) continue;
-        this.#reported.set(r.service, r);
         updated.set(r.service, r);
         deallocated.delete(r.service);
         services.add(r.service);
       }
       for (const k of c.removed) {
-        if (!this.#reported.delete(k)) continue;
         deallocated.add(k);
         updated.delete(k);
         services.add(k);
@@ -340,9 +335,11 @@ export class ClusterState implements PlanSource {
     if (old) {
       const svc = serviceOfSlice(old);
       if (svc !== undefined) {
-        const m = this.#slicesOfService.get(svc);
-        m?.delete(key);
-        if (m?.size === 0) this.#slicesOfService.delete(svc);
+        const given = this.#slicesOfService.get(svc);
+        if (given instanceof Map) {
+          given.delete(key);
+          if (given.size === 1) this.#slicesOfService.set(svc, given.values().next().value as EndpointSlice);
+        } else if (given !== undefined) this.#slicesOfService.delete(svc);
         touched.push(svc);
       }
       this.#slices.delete(key);
@@ -351,12 +348,16 @@ export class ClusterState implements PlanSource {
       this.#slices.set(key, slice);
       const svc = serviceOfSlice(slice);
       if (svc !== undefined) {
-        let m = this.#slicesOfService.get(svc);
-        if (!m) {
-          m = new Map();
-          this.#slicesOfService.set(svc, m);
+        const given = this.#slicesOfService.get(svc);
+        if (given === undefined) this.#slicesOfService.set(svc, slice);
+        else if (given instanceof Map) given.set(key, slice);
+        else {
+          const both = new Map<string, EndpointSlice>();
+          const givenKey = sliceKeyOf(given);
+          if (givenKey !== key) both.set(givenKey, given);
+          both.set(key, slice);
+          this.#slicesOfService.set(svc, both.size === 1 ? slice : both);
         }
-        m.set(key, slice);
         if (!touched.includes(svc)) touched.push(svc);
       }
     }
@@ -392,6 +393,11 @@ export class ClusterState implements PlanSource {
     this.#config = built.config;
     return { status: 'applied', config: built.config, previous, recovered: wasStale };
   }
+}
+
+/** The key of a slice (`namespace/name`). */
+function sliceKeyOf(slice: EndpointSlice): string {
+  return `${slice.metadata.namespace ?? 'default'}/${slice.metadata.name}`;
 }
 
 /** The key of the Service a slice belongs to (`kubernetes.io/service-name`, same namespace). */
