@@ -7,6 +7,7 @@
  * reference (pool names of an advertisement, peer names, BFD profile, community aliases) is
  * resolved; defaults are filled in, so no consumer applies a default of its own.
  */
+import type { ObjectIssue } from '../model/cluster.js';
 import type { LabelSelector } from '../model/kubernetes.js';
 import type { IpFamily } from '../model/ip.js';
 
@@ -115,15 +116,7 @@ export interface BfdProfileConfig {
  * root `ConfigMap metallb-system/config`), `path` the field (`spec.holdTime`,
  * `address-pools[1].addresses[0]`), `value` the offending value, `rule` a stable identifier
  * (`holdTimeRange`) that tests assert, `message` a sentence for people. `file` and `line` are set
- * when the problem is tied to a place in a YAML file.
+ * when the problem is tied to a place in a YAML file. The same shape as a problem with any object
+ * from outside (`ObjectIssue`), so both print alike.
  */
-export interface ConfigIssue {
-  readonly severity: 'error' | 'warning';
-  readonly object: string;
-  readonly path: string;
-  readonly value?: string;
-  readonly rule: string;
-  readonly message: string;
-  readonly file?: string;
-  readonly line?: number;
-}
+export type ConfigIssue = ObjectIssue;

@@ -15,8 +15,8 @@
 import type { EndpointSlice, Node, Service } from './kubernetes.js';
 
 /**
- * A problem with one object from outside, with where it is. The same fields as a configuration issue
- * (`ConfigIssue` of `src/config/types.ts`), so both print alike.
+ * A problem with one object from outside, with where it is. A configuration issue (`ConfigIssue` of
+ * `src/config/types.ts`) is one of these, so both print alike.
  */
 export interface ObjectIssue {
   readonly severity: 'error' | 'warning';

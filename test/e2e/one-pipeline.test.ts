@@ -5,8 +5,6 @@
 // malformed objects (which once crashed `plan` and stopped every later reload of `run`).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { request } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,44 +13,18 @@ import type { ChildHandle } from '../../src/demo/children.js';
 import { LabRouter } from '../../src/demo/lab-router.js';
 import { parseExposition } from '../../src/observe/test-helpers.js';
 import type { PeerRoutes, ServiceView } from '../../src/observe/status.js';
-import { BIN, freeCrdPort } from './seed-support.js';
+import { BIN, cli, freeCrdPort, httpGet, waitFor } from './seed-support.js';
 
-async function waitFor(what: string, pred: () => boolean | Promise<boolean>, ms: number): Promise<void> {
-  const start = Date.now();
-  while (!(await pred())) {
-    if (Date.now() - start > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-function httpGet(port: number, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, timeout: 3000 }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve(body));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`metallb-ts ${args.join(' ')} did not exit in time`));
-    }, 8000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+/** `metallb-ts run` for `node` on `dir`, its JSON log lines collected in `logs`. */
+function startRun(node: string, dir: string, logs: Record<string, unknown>[]): ChildHandle {
+  return startChild(node, process.execPath, [BIN, 'run', '--node', node, '--manifests', dir, '--metrics-addr', '127.0.0.1:0', '--status-addr', '127.0.0.1:0'], {
+    onLine: (_s, l) => {
+      try {
+        logs.push(JSON.parse(l) as Record<string, unknown>);
+      } catch {
+        logs.push({ raw: l });
+      }
+    },
   });
 }
 
@@ -151,15 +123,7 @@ test('plan, status, the metrics and the running speaker agree, through the one p
     // The running speaker: the router receives exactly the planned prefixes.
     await router.start();
     const logs: Record<string, unknown>[] = [];
-    child = startChild('node-116', process.execPath, [BIN, 'run', '--node', 'node-116', '--manifests', dir, '--metrics-addr', '127.0.0.1:0', '--status-addr', '127.0.0.1:0'], {
-      onLine: (_s, l) => {
-        try {
-          logs.push(JSON.parse(l) as Record<string, unknown>);
-        } catch {
-          logs.push({ raw: l });
-        }
-      },
-    });
+    child = startRun('node-116', dir, logs);
     await waitFor('the endpoints', () => logs.filter((l) => l['event'] === 'opsListening').length === 2, 8000);
     const port = (role: string): number => Number(logs.find((l) => l['event'] === 'opsListening' && l['role'] === role)?.['port']);
     await waitFor('both routes at the router', () => router.routes().length === 2, 10_000);
@@ -179,7 +143,7 @@ test('plan, status, the metrics and the running speaker agree, through the one p
     assert.deepEqual(routes.peers.flatMap((p) => p.routes.map((r) => r.prefix)).sort(), planned);
 
     // The metrics: addresses in use per pool as `plan` counts them, both services announced.
-    const metrics = parseExposition(await httpGet(port('metrics'), '/metrics')).values;
+    const metrics = parseExposition((await httpGet(port('metrics'), '/metrics')).body).values;
     for (const p of report.pools) assert.equal(metrics.get(`metallb_allocator_addresses_in_use_total{pool="${p.pool}"}`), p.inUse, p.pool);
     for (const s of report.services) {
       assert.equal(metrics.get(`metallb_speaker_announced{service="${s.service}",protocol="bgp",node="node-116",ip="${s.ips[0]}"}`), 1, s.service);
@@ -189,15 +153,7 @@ test('plan, status, the metrics and the running speaker agree, through the one p
     // A speaker for a node the manifests do not have yet: it says so (log and status), keeps
     // watching, and peers once the Node appears.
     const lateLogs: Record<string, unknown>[] = [];
-    late = startChild('node-118', process.execPath, [BIN, 'run', '--node', 'node-118', '--manifests', dir, '--metrics-addr', '127.0.0.1:0', '--status-addr', '127.0.0.1:0'], {
-      onLine: (_s, l) => {
-        try {
-          lateLogs.push(JSON.parse(l) as Record<string, unknown>);
-        } catch {
-          lateLogs.push({ raw: l });
-        }
-      },
-    });
+    late = startRun('node-118', dir, lateLogs);
     await waitFor('the missing node reported', () => lateLogs.some((l) => l['event'] === 'nodeNotFound'), 8000);
     assert.deepEqual(lateLogs.find((l) => l['event'] === 'nodeNotFound')?.['nodes'], ['node-116', 'node-117']);
     await waitFor('its endpoints', () => lateLogs.filter((l) => l['event'] === 'opsListening').length === 2, 8000);

@@ -4,8 +4,6 @@
 // are checked against the router's own view of the same sessions. Bounded, and waits on conditions.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { request } from 'node:http';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startChild } from '../../src/demo/children.js';
@@ -15,54 +13,15 @@ import { labTopology } from '../../src/demo/topology.js';
 import { loadClusterState } from '../../src/sources/manifests/state.js';
 import { parseExposition } from '../../src/observe/test-helpers.js';
 import type { PeerDetail, PeerRoutes, PeerSummary, ServiceView } from '../../src/observe/status.js';
-import { BIN, freePort, seedManifests } from './seed-support.js';
+import { BIN, cli, freePort, httpGet, seedManifests, waitFor } from './seed-support.js';
 
 const SERVICE = 'argocd/argocd-server';
 const IP = '10.10.10.12';
-
-async function waitFor(what: string, pred: () => boolean | Promise<boolean>, ms: number): Promise<void> {
-  const start = Date.now();
-  while (!(await pred())) {
-    if (Date.now() - start > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, timeout: 3000 }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 async function scrape(port: number): Promise<Map<string, number>> {
   const r = await httpGet(port, '/metrics');
   assert.equal(r.status, 200);
   return parseExposition(r.body).values;
-}
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`metallb-ts ${args.join(' ')} did not exit in time`));
-    }, 8000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
 }
 
 interface Node {

@@ -1,9 +1,12 @@
 /**
  * What the loopback end-to-end tests share: where the CLI and the seed's manifests are, a free
- * loopback port, and a copy of the seed's manifests whose router listens on that port.
+ * loopback port, a copy of the seed's manifests whose router listens on that port, and waiting,
+ * HTTP and CLI helpers.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,4 +54,46 @@ export async function freeCrdPort(): Promise<number> {
     if (ok) return port;
   }
   throw new Error('no free port in 10000-16383');
+}
+
+/** Waits until `pred` holds, polling; throws after `ms` naming `what`. */
+export async function waitFor(what: string, pred: () => boolean | Promise<boolean>, ms: number): Promise<void> {
+  const start = Date.now();
+  while (!(await pred())) {
+    if (Date.now() - start > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** GET http://127.0.0.1:PORT/PATH: the status and the body. */
+export function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, timeout: 3000 }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Runs `metallb-ts ARGS` to its end (killed after `ms`): exit code, stdout, stderr. */
+export function cli(args: string[], ms = 8000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`metallb-ts ${args.join(' ')} did not exit within ${ms} ms`));
+    }, ms);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }

@@ -3,7 +3,6 @@
 // high port. Each test is bounded (well under 20 s) and waits on conditions, not on fixed sleeps.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startChild } from '../../src/demo/children.js';
@@ -11,15 +10,7 @@ import type { ChildHandle } from '../../src/demo/children.js';
 import { LabRouter } from '../../src/demo/lab-router.js';
 import { labTopology } from '../../src/demo/topology.js';
 import { loadClusterState } from '../../src/sources/manifests/state.js';
-import { BIN, SEED, freePort, seedManifests } from './seed-support.js';
-
-async function waitFor(what: string, pred: () => boolean, ms: number): Promise<void> {
-  const start = Date.now();
-  while (!pred()) {
-    if (Date.now() - start > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { BIN, SEED, cli, freePort, seedManifests, waitFor } from './seed-support.js';
 
 function nextHops(router: LabRouter, prefix: string): string[] {
   return router.routes().find((r) => r.prefix === prefix)?.paths.map((p) => p.nextHop) ?? [];
@@ -110,29 +101,11 @@ test('two speakers reach Established, the router holds the ECMP route, edits app
   }
 });
 
-function run(args: string[], ms: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`metallb-ts ${args.join(' ')} did not exit within ${ms} ms`));
-    }, ms);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
 test('the demo with --for exits 0 after showing the ECMP route and the Ceases', { timeout: 20_000 }, async () => {
   const port = await freePort();
   const dir = seedManifests(port);
   try {
-    const r = await run(['demo', '--for', '3', '--manifests', dir], 15_000);
+    const r = await cli(['demo', '--for', '3', '--manifests', dir], 15_000);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^B>\* 10\.10\.10\.12\/32 \[200\/0\] via 127\.0\.0\.116, .*\n {2}\* +via 127\.0\.0\.117, /m);
     assert.match(r.stdout, /^127\.0\.0\.116 +4 +64512 .* 1 +Established$/m);
@@ -145,16 +118,16 @@ test('the demo with --for exits 0 after showing the ECMP route and the Ceases', 
 });
 
 test('bad flags name the flag and exit 2', { timeout: 20_000 }, async () => {
-  const missing = await run(['run', '--manifests', SEED], 5000);
+  const missing = await cli(['run', '--manifests', SEED], 5000);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /--node/);
-  const unknown = await run(['run', '--node', 'node-116', '--manifests', SEED, '--colour'], 5000);
+  const unknown = await cli(['run', '--node', 'node-116', '--manifests', SEED, '--colour'], 5000);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /--colour/);
-  const level = await run(['run', '--node', 'node-116', '--manifests', SEED, '--log-level', 'loud'], 5000);
+  const level = await cli(['run', '--node', 'node-116', '--manifests', SEED, '--log-level', 'loud'], 5000);
   assert.equal(level.code, 2);
   assert.match(level.stderr, /--log-level/);
-  const demo = await run(['demo', '--for', 'soon'], 5000);
+  const demo = await cli(['demo', '--for', 'soon'], 5000);
   assert.equal(demo.code, 2);
   assert.match(demo.stderr, /--for/);
 });
