@@ -4,40 +4,12 @@
  * wait for the Cease to go out); `settled()` lets a caller wait for all of them.
  */
 import type { Speaker } from '../bgp/session/speaker.js';
-import type { PeerSettings } from '../bgp/session/settings.js';
 import type { Advertisement } from '../bgp/session/adj-rib-out.js';
 import type { LargeCommunity, Prefix } from '../bgp/wire/types.js';
 import { parseCommunityText } from '../bgp/wire/community-text.js';
-import { parseCidr, parseIp, formatIpValue } from '../model/ip.js';
+import { parseCidr, formatIpValue } from '../model/ip.js';
 import type { Logger } from '../observe/log.js';
-import type { RouteAdvertisement, SessionSettings, SpeakerPort } from './runtime.js';
-
-/** The session layer's settings for a runtime session. */
-export function peerSettingsOf(s: SessionSettings): PeerSettings {
-  return {
-    name: s.name,
-    localAsn: s.myAsn,
-    ...(s.peerAsn !== undefined ? { peerAsn: s.peerAsn } : {}),
-    ...(s.dynamicAsn !== undefined ? { dynamicAsn: s.dynamicAsn } : {}),
-    peerAddress: s.peerAddress,
-    peerPort: s.peerPort,
-    ...(s.sourceAddress !== undefined ? { sourceAddress: s.sourceAddress } : {}),
-    holdTimeSec: s.holdTime,
-    keepaliveSec: s.keepaliveTime,
-    ...(s.connectTime !== undefined ? { connectTimeSec: s.connectTime } : {}),
-    ...(s.routerId !== undefined ? { routerId: s.routerId } : {}),
-    gracefulRestart: s.enableGracefulRestart,
-    // A session between two 127/8 addresses runs on one host's loopback (the demo's lab): its 127/8
-    // next hop is a real local address there, so routes are sent with it (RFC 4271 §6.3 otherwise).
-    ...(s.sourceAddress !== undefined && isIpv4Loopback(s.sourceAddress) && isIpv4Loopback(s.peerAddress) ? { loopbackNextHop: true } : {}),
-  };
-}
-
-/** Whether `address` is in 127/8 (RFC 1122 §3.2.1.3). */
-function isIpv4Loopback(address: string): boolean {
-  const ip = parseIp(address);
-  return ip !== undefined && ip.family === 'ipv4' && ip.value >> 24n === 127n;
-}
+import type { RouteAdvertisement, SpeakerPort } from './runtime.js';
 
 /** `10.10.10.12/32` as the wire's Prefix, or undefined when it does not parse. */
 export function prefixOfText(text: string): Prefix | undefined {
@@ -78,7 +50,7 @@ export function speakerPort(speaker: Speaker, logger: Logger): SpeakerPort & { s
   return {
     addPeer(s) {
       try {
-        speaker.addPeer(peerSettingsOf(s));
+        speaker.addPeer(s);
       } catch (err) {
         logger.error('speakerError', 'failed to add peer', { peerName: s.name, error: err instanceof Error ? err.message : String(err) });
       }

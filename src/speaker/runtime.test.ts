@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import type { Config, PeerConfig, PoolConfig } from '../config/types.js';
 import type { EndpointSlice, Node, Service } from '../model/kubernetes.js';
 import { createLogger } from '../observe/log.js';
-import type { RouteAdvertisement, SessionSettings, SpeakerPort } from './runtime.js';
+import type { PeerSettings } from '../bgp/session/settings.js';
+import type { RouteAdvertisement, SpeakerPort } from './runtime.js';
 import { SpeakerRuntime } from './runtime.js';
 import { World } from './test-world.js';
 import type { WorldState } from './test-world.js';
@@ -18,14 +19,14 @@ function wire(a: RouteAdvertisement): RouteAdvertisement {
 }
 
 type Call =
-  | { op: 'addPeer'; settings: SessionSettings }
+  | { op: 'addPeer'; settings: PeerSettings }
   | { op: 'removePeer'; name: string }
   | { op: 'setAdvertisements'; name: string; ads: readonly RouteAdvertisement[] }
   | { op: 'updateAdvertisements'; name: string; upsert: readonly RouteAdvertisement[]; withdraw: readonly string[] };
 
 class FakeSpeaker implements SpeakerPort {
   calls: Call[] = [];
-  addPeer(settings: SessionSettings): void {
+  addPeer(settings: PeerSettings): void {
     this.calls.push({ op: 'addPeer', settings });
   }
   removePeer(name: string): void {
@@ -99,7 +100,7 @@ function snapshot(over: WorldState = {}): WorldState {
 }
 
 function setup(nodeName = 'node-116'): {
-  rt: { apply(state: WorldState): ReturnType<SpeakerRuntime['apply']>; runtime: SpeakerRuntime; sessionSettings(): ReadonlyMap<string, SessionSettings> };
+  rt: { apply(state: WorldState): ReturnType<SpeakerRuntime['apply']>; runtime: SpeakerRuntime; sessionSettings(): ReadonlyMap<string, PeerSettings> };
   speaker: FakeSpeaker;
   logs: Record<string, unknown>[];
 } {

@@ -22,6 +22,7 @@
  * The speaker is reached through `SpeakerPort`, so tests drive the runtime with a fake one. The
  * sessions log their own `sessionUp` / `sessionDown` (src/bgp/session), in the same shape.
  */
+import type { PeerSettings } from '../bgp/session/settings.js';
 import type { Config, ConfigIssue, PeerConfig } from '../config/types.js';
 import type { ChangeBatch, ObjectIssue } from '../model/cluster.js';
 import type { Node } from '../model/kubernetes.js';
@@ -32,32 +33,6 @@ import type { ClusterDelta } from '../pipeline/cluster-state.js';
 import { NodePlanner } from './planner.js';
 import type { AnnouncedService, AnnouncementPlan, PlanChanges, WithdrawReason } from './planner.js';
 import { diffConfig } from '../config/diff.js';
-
-/** Everything one BGP session needs, after the runtime applied its node's defaults. */
-export interface SessionSettings {
-  /**
-   * The session's key in the speaker: the peer's name (BGPPeer name, `peerN` for legacy peers) when
-   * the session started. A session kept across a rename keeps its key.
-   */
-  readonly name: string;
-  readonly peerAddress: string;
-  readonly peerPort: number;
-  readonly myAsn: number;
-  readonly peerAsn?: number;
-  readonly dynamicAsn?: 'internal' | 'external';
-  /**
-   * The local address the session binds to: the peer's `sourceAddress`, or else this node's own
-   * address of the peer's family (its Node object's InternalIP), or none when the node has none.
-   */
-  readonly sourceAddress?: string;
-  readonly holdTime: number;
-  readonly keepaliveTime: number;
-  readonly connectTime?: number;
-  readonly routerId?: string;
-  readonly password?: string;
-  readonly ebgpMultiHop: boolean;
-  readonly enableGracefulRestart: boolean;
-}
 
 /** One prefix for one peer, with its attributes. */
 export interface RouteAdvertisement {
@@ -72,7 +47,7 @@ export interface RouteAdvertisement {
 /** What the runtime needs of a BGP speaker (`src/bgp/session`'s Speaker, through an adapter). */
 export interface SpeakerPort {
   /** Starts a session to a new peer. */
-  addPeer(settings: SessionSettings): void;
+  addPeer(settings: PeerSettings): void;
   /** Closes the session to a peer (Cease, RFC 4486 §4 subcode 3 "Peer De-configured") and forgets it. */
   removePeer(name: string): void;
   /** Replaces the full set of prefixes the peer should have. */
@@ -98,29 +73,36 @@ export function nodeAddressOf(node: Node, family: 'ipv4' | 'ipv6'): string | und
 }
 
 /**
- * The settings of the session to `peer` from `node`. Without a configured sourceAddress, the session
- * binds to the node's own address of the peer's family, so that on a host with many addresses (or a
- * loopback lab where every node is 127.0.0.x) the router sees the node's address.
+ * The settings of the session to `peer` from `node` (the BGP library's own shape). Without a
+ * configured sourceAddress, the session binds to the node's own address of the peer's family, so that
+ * on a host with many addresses (or a loopback lab where every node is 127.0.0.x) the router sees the
+ * node's address. A session between two 127/8 addresses runs on one host's loopback (the demo's lab):
+ * its 127/8 next hop is a real local address there, so routes are sent with it.
  */
-export function sessionSettingsFor(c: PeerConfig, node: Node): SessionSettings {
+export function sessionSettingsFor(c: PeerConfig, node: Node): PeerSettings {
   const family = parseIp(c.peerAddress)?.family ?? 'ipv4';
   const source = c.sourceAddress ?? nodeAddressOf(node, family);
   return {
     name: c.name,
-    peerAddress: c.peerAddress,
-    peerPort: c.peerPort,
-    myAsn: c.myAsn,
+    localAsn: c.myAsn,
     ...(c.peerAsn !== undefined ? { peerAsn: c.peerAsn } : {}),
     ...(c.dynamicAsn !== undefined ? { dynamicAsn: c.dynamicAsn } : {}),
+    peerAddress: c.peerAddress,
+    peerPort: c.peerPort,
     ...(source !== undefined ? { sourceAddress: source } : {}),
-    holdTime: c.holdTime,
-    keepaliveTime: c.keepaliveTime,
-    ...(c.connectTime !== undefined ? { connectTime: c.connectTime } : {}),
+    holdTimeSec: c.holdTime,
+    keepaliveSec: c.keepaliveTime,
+    ...(c.connectTime !== undefined ? { connectTimeSec: c.connectTime } : {}),
     ...(c.routerId !== undefined ? { routerId: c.routerId } : {}),
-    ...(c.password !== undefined ? { password: c.password } : {}),
-    ebgpMultiHop: c.ebgpMultiHop,
-    enableGracefulRestart: c.enableGracefulRestart,
+    gracefulRestart: c.enableGracefulRestart,
+    ...(source !== undefined && isIpv4Loopback(source) && isIpv4Loopback(c.peerAddress) ? { loopbackNextHop: true } : {}),
   };
+}
+
+/** Whether `address` is in 127/8 (RFC 1122 §3.2.1.3). */
+function isIpv4Loopback(address: string): boolean {
+  const ip = parseIp(address);
+  return ip !== undefined && ip.family === 'ipv4' && ip.value >> 24n === 127n;
 }
 
 /** MetalLB logs a single-stack service's `ip` as one address, a dual-stack one's as a list. */
@@ -173,7 +155,7 @@ export class SpeakerRuntime {
    * Sessions by their key in the speaker (the peer's name when the session started): the peer's
    * current name and the settings the session started with.
    */
-  readonly #sessions = new Map<string, { peerName: string; settings: SessionSettings }>();
+  readonly #sessions = new Map<string, { peerName: string; settings: PeerSettings }>();
   /** The configuration and Node object the plan and the sessions were last reset with. */
   #planned: { config: Config; node: Node | undefined } | undefined;
   #nodeMissingLogged = false;
@@ -222,7 +204,7 @@ export class SpeakerRuntime {
   }
 
   /** Settings of the sessions the runtime keeps, by session key. */
-  sessionSettings(): ReadonlyMap<string, SessionSettings> {
+  sessionSettings(): ReadonlyMap<string, PeerSettings> {
     return new Map([...this.#sessions].map(([k, v]) => [k, v.settings]));
   }
 
@@ -351,7 +333,7 @@ export class SpeakerRuntime {
     const kept = new Map<string, string>();
     const previous = this.#sessionConfig;
     this.#sessionConfig = config;
-    const desired = new Map<string, SessionSettings>();
+    const desired = new Map<string, PeerSettings>();
     if (node) for (const p of this.planner.plan().peers) desired.set(p.name, sessionSettingsFor(p.config, node));
 
     // Which current peer name each new name continues, and whether the change needs a new session.
@@ -403,8 +385,8 @@ export class SpeakerRuntime {
       for (let i = 2; this.#sessions.has(key); i++) key = `${name}#${i}`;
       const settings = { ...want, name: key };
       this.#log.info('peerAdded', 'peer added, starting BGP session', {
-        holdTime: `${settings.holdTime}s`,
-        localASN: settings.myAsn,
+        holdTime: `${settings.holdTimeSec}s`,
+        localASN: settings.localAsn,
         peer: settings.peerAddress,
         peerASN: settings.peerAsn ?? settings.dynamicAsn,
         peerName: name,
