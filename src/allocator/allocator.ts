@@ -179,14 +179,21 @@ export interface AllocatorState {
 
 interface Ctx {
   readonly events: AllocationEvent[];
-  /** Result of every service the operation touched, before it touched it. */
-  readonly before: Map<string, ServiceResult | undefined>;
+  /**
+   * Result of every service the operation touched, before it touched it; undefined in the
+   * constructor, whose answer is every result (`results()`), not a diff.
+   */
+  readonly before: Map<string, ServiceResult | undefined> | undefined;
   readonly removed: Set<string>;
 }
 
+/** MetalLB's IPAllocated message, as one flat string (a template literal leaves a rope of three). */
+const assignedMessage = (ips: string): string => ['Assigned IP "', ips, '"'].join('');
+
 /** Records `e`'s result before the operation changes it. */
 function touch(ctx: Ctx, e: ServiceEntry): void {
-  if (!ctx.before.has(e.req.key)) ctx.before.set(e.req.key, e.result);
+  const before = ctx.before;
+  if (before !== undefined && !before.has(e.req.key)) before.set(e.req.key, e.result);
 }
 
 type Failure = { readonly error: AllocationError; readonly deps: readonly string[] };
@@ -406,6 +413,7 @@ const REQUESTED_RANKS: readonly (readonly Rank[])[] = [Object.freeze([]), Object
 const sameRanks = (ips: readonly IpAddress[], table: readonly (readonly Rank[])[], rank: Rank): readonly Rank[] =>
   table[ips.length] ?? ips.map(() => rank);
 const NO_IPS: readonly string[] = Object.freeze([]);
+const NO_EVENTS: readonly AllocationEvent[] = Object.freeze([]);
 
 /**
  * Automatic ranks are shared: nearly every service takes its address within a few probes of a
@@ -730,7 +738,8 @@ function familySuffix(req: ServiceRequest): string {
 }
 
 /** Pools with a serviceAllocation that admit `req`, autoAssign, by priority (MetalLB's pinned pools). */
-function pinnedPools(st: AllocatorState, req: ServiceRequest): PoolState[] {
+function pinnedPools(st: AllocatorState, req: ServiceRequest): readonly PoolState[] {
+  if (st.allocationPools.length === 0) return st.allocationPools;
   return st.allocationPools.filter((p) => p.config.autoAssign && admits(st, p, req)).sort(comparePinned);
 }
 
@@ -1071,7 +1080,7 @@ function allocate(st: AllocatorState, e: ServiceEntry, ctx: Ctx): void {
     assign(st, e, r.pool, r.ips);
     setOk(e);
     const text = (e.result as ServiceResult).ips.join(',');
-    ctx.events.push({ service: e.req.key, type: 'Normal', reason: 'IPAllocated', message: `Assigned IP "${text}"` });
+    ctx.events.push({ service: e.req.key, type: 'Normal', reason: 'IPAllocated', message: assignedMessage(text) });
     if (needsAdditional(e)) additional(st, e, ctx);
   }
   e.attemptEpoch = st.epoch;
@@ -1111,7 +1120,7 @@ function settle(st: AllocatorState, initial: readonly ServiceEntry[], ctx: Ctx):
   }
 }
 
-const newCtx = (): Ctx => ({ events: [], before: new Map(), removed: new Set() });
+const newCtx = (diff = true): Ctx => ({ events: [], before: diff ? new Map() : undefined, removed: new Set() });
 
 function sameError(a: AllocationError | undefined, b: AllocationError | undefined): boolean {
   if (a === b) return true;
@@ -1136,9 +1145,10 @@ function sameResult(a: ServiceResult | undefined, b: ServiceResult | undefined):
 /** The services whose result the operation changed, exactly, and those that left. */
 function changes(st: AllocatorState, ctx: Ctx): AllocatorChanges {
   const updated: ServiceResult[] = [];
-  for (const key of [...ctx.before.keys()].sort()) {
+  const before = ctx.before ?? new Map<string, ServiceResult | undefined>();
+  for (const key of [...before.keys()].sort()) {
     const r = st.entries.get(key)?.result;
-    if (r && !sameResult(ctx.before.get(key), r)) updated.push(r);
+    if (r && !sameResult(before.get(key), r)) updated.push(r);
   }
   return { updated, removed: [...ctx.removed].filter((k) => !st.entries.get(k)?.result).sort(), events: ctx.events };
 }
@@ -1323,7 +1333,7 @@ function evaluate(st: AllocatorState, e: ServiceEntry, announce: boolean, ctx: C
       const ips = (e.result as ServiceResult).ips;
       if (moved && (before === undefined || before.ips.length !== ips.length || before.ips.some((ip, i) => ip !== ips[i]))) {
         const text = (e.result as ServiceResult).ips.join(',');
-        ctx.events.push({ service: req.key, type: 'Normal', reason: 'IPAllocated', message: `Assigned IP "${text}"` });
+        ctx.events.push({ service: req.key, type: 'Normal', reason: 'IPAllocated', message: assignedMessage(text) });
       }
       if (e.extraWarning && hadWarning !== e.extraWarning.message) event(ctx, e, 'Normal', e.extraWarning);
     }
@@ -1388,7 +1398,7 @@ export class Allocator {
   /** An allocator over `input.pools`, loaded with `input.services` (statuses are kept first). */
   constructor(input: Partial<AllocationInput> & { readonly pools: readonly PoolConfig[] }) {
     this.st = newState(input.pools, input.options ?? {}, input.namespaces ?? {});
-    const ctx = newCtx();
+    const ctx = newCtx(false);
     const entries: ServiceEntry[] = [];
     for (const svc of input.services ?? []) {
       const req = readRequest(svc, this.st.options);
@@ -1399,11 +1409,18 @@ export class Allocator {
       entries.push(e);
     }
     this.load(entries, (e) => e.req.statusIps, { fromStatus: true, announce: true }, ctx);
-    this.lastEvents = ctx.events;
+    this.#lastEvents = ctx.events;
   }
 
-  /** Events of the constructor's pass. */
-  readonly lastEvents: readonly AllocationEvent[];
+  #lastEvents: readonly AllocationEvent[];
+
+  /**
+   * Events of the constructor's pass, until the next operation: every later operation returns its own
+   * events, and these (one or more per Service) are let go rather than kept for the allocator's life.
+   */
+  get lastEvents(): readonly AllocationEvent[] {
+    return this.#lastEvents;
+  }
 
   private load(
     entries: readonly ServiceEntry[],
@@ -1433,6 +1450,7 @@ export class Allocator {
    */
   upsert(svc: Service): AllocatorChanges {
     const ctx = newCtx();
+    this.#lastEvents = NO_EVENTS;
     const req = readRequest(svc, this.st.options);
     const existing = this.st.entries.get(req.key);
     if (this.st.options.standalone) {
@@ -1484,6 +1502,7 @@ export class Allocator {
   /** A deleted service (by object or `namespace/name`): frees its IPs; pending services get them. */
   remove(svc: Service | string): AllocatorChanges {
     const ctx = newCtx();
+    this.#lastEvents = NO_EVENTS;
     const key = typeof svc === 'string' ? svc : serviceKey(svc);
     const e = this.st.entries.get(key);
     if (e) {
@@ -1514,6 +1533,7 @@ export class Allocator {
 
   private rebuild(pools: readonly PoolConfig[], namespaces: NamespaceLabels): AllocatorChanges {
     const ctx = newCtx();
+    this.#lastEvents = NO_EVENTS;
     const old = this.st;
     this.st = newState(pools, old.options, namespaces);
     const entries: ServiceEntry[] = [];

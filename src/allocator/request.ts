@@ -250,7 +250,9 @@ export function readRequest(svc: Service, options: AllocatorOptions): ServiceReq
   const namespace = svc.metadata.namespace ?? 'default';
   // One literal with every field: one hidden class for all requests, no out-of-object properties.
   return {
-    key: `${namespace}/${svc.metadata.name}`,
+    // join gives a flat string: a template literal gives a rope that the first Map lookup flattens
+    // into a second copy.
+    key: [namespace, svc.metadata.name].join('/'),
     namespace,
     labels: svc.metadata.labels,
     createdAt: creationTime(svc),
