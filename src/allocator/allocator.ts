@@ -94,8 +94,15 @@ export interface ServiceEntry {
   /** Standalone mode: addresses freed since the last evaluation whose release woke this service. */
   freed?: (readonly [IpFamily, bigint, string])[] | undefined;
   /** Standalone mode: addresses the last evaluation refused because a stronger claim held them. */
-  trail?: readonly (readonly [IpFamily, bigint])[] | undefined;
+  trail?: Trail | undefined;
 }
+
+/**
+ * Standalone mode: addresses refused because a stronger claim held them, as flat pairs (family,
+ * value, family, value, ...): no array per address, and tens of thousands of services keep one.
+ */
+export type Trail = (IpFamily | bigint)[];
+const NO_TRAIL: readonly (IpFamily | bigint)[] = Object.freeze([]);
 
 /** Who uses one address. */
 export interface AddressUse {
@@ -206,7 +213,7 @@ type Free = Partial<Record<IpFamily, Found>>;
 interface Probe {
   readonly req: ServiceRequest;
   /** Addresses refused because a stronger claim holds them. */
-  readonly trail: (readonly [IpFamily, bigint])[];
+  readonly trail: Trail;
   /** Pools the evaluation probed beyond `TRAIL_PROBES` addresses: any address freed there counts. */
   watch: Set<string> | undefined;
 }
@@ -549,7 +556,7 @@ function checkAssign(
   req: ServiceRequest,
   ips: readonly IpAddress[],
   view?: View,
-  trail?: (readonly [IpFamily, bigint])[],
+  trail?: Trail,
 ): { pool: PoolState } | Failure {
   if (!familyOfAddresses(ips)) {
     return failure('AllocationFailed', 'invalidRequestedIPs', `${ipText(ips)}: at most one IPv4 and one IPv6 address`);
@@ -585,7 +592,7 @@ function checkAssign(
   for (const ip of ips) {
     const problem = sharingProblem(st, req, ip.family, ip.value, view);
     if (problem) {
-      trail?.push([ip.family, ip.value]);
+      trail?.push(ip.family, ip.value);
       return { error: problem, deps: view ? [] : [pool.name] };
     }
   }
@@ -646,7 +653,7 @@ function probeFor(st: AllocatorState, pool: PoolState, family: IpFamily, req: Se
     const v = addressAt(space, off);
     if (!st.used[family].has(v)) return { value: v, idx: i };
     if (sharingProblem(st, req, family, v, { req, rank: { tier: 2, poolOrd, idx: i } }) === undefined) return { value: v, idx: i };
-    if (i < TRAIL_PROBES) sa.trail.push([family, v]);
+    if (i < TRAIL_PROBES) sa.trail.push(family, v);
     else (sa.watch ??= new Set()).add(pool.name);
   }
   return undefined;
@@ -927,7 +934,7 @@ function judgeCurrent(
   how: { readonly fromStatus: boolean; readonly announce: boolean },
   ctx: Ctx,
   view?: View,
-  trail?: (readonly [IpFamily, bigint])[],
+  trail?: Trail,
 ): Judgement {
   const req = e.req;
   if (!req.handled) return { kind: 'unhandled' };
@@ -1201,7 +1208,10 @@ function queuePop(st: AllocatorState): ServiceEntry | undefined {
 
 /** Forgets where `e` was refused and which pools it waits on. */
 function unregister(st: AllocatorState, e: ServiceEntry): void {
-  for (const [family, value] of e.trail ?? []) {
+  const trail = e.trail ?? NO_TRAIL;
+  for (let i = 0; i + 1 < trail.length; i += 2) {
+    const family = trail[i] as IpFamily;
+    const value = trail[i + 1] as bigint;
     const at = st.refusedAt[family];
     const set = at.get(value);
     if (set === undefined) continue;
@@ -1219,7 +1229,9 @@ function unregister(st: AllocatorState, e: ServiceEntry): void {
 function register(st: AllocatorState, e: ServiceEntry, sa: Probe, deps: readonly string[]): void {
   if (sa.trail.length > 0) {
     e.trail = sa.trail.slice(); // exact size: it is kept until the next evaluation
-    for (const [family, value] of sa.trail) {
+    for (let i = 0; i + 1 < sa.trail.length; i += 2) {
+      const family = sa.trail[i] as IpFamily;
+      const value = sa.trail[i + 1] as bigint;
       const at = st.refusedAt[family];
       const set = at.get(value);
       if (set === undefined) at.set(value, e.req.key);
