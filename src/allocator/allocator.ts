@@ -467,6 +467,14 @@ function rankAt(e: ServiceEntry, family: IpFamily, value: bigint): Rank {
   return TOP;
 }
 
+/** Whether holder `key` of an address counts against `req` (with a `view`, only a stronger claim does). */
+function counts(st: AllocatorState, req: ServiceRequest, key: string, family: IpFamily, value: bigint, view: View | undefined): boolean {
+  if (key === req.key) return false;
+  if (!view) return true;
+  const h = st.entries.get(key);
+  return h !== undefined && stronger(h.req, rankAt(h, family, value), view.req, view.rank);
+}
+
 /**
  * Why `req` may not use the address (MetalLB's `checkSharing`), or undefined when it may. With a
  * `view` (standalone mode), only holders with a stronger claim than the view's count.
@@ -474,14 +482,8 @@ function rankAt(e: ServiceEntry, family: IpFamily, value: bigint): Rank {
 function sharingProblem(st: AllocatorState, req: ServiceRequest, family: IpFamily, value: bigint, view?: View): AllocationError | undefined {
   const use = st.used[family].get(value);
   if (!use) return undefined;
-  const counts = (key: string): boolean => {
-    if (key === req.key) return false;
-    if (!view) return true;
-    const h = st.entries.get(key);
-    return h !== undefined && stronger(h.req, rankAt(h, family, value), view.req, view.rank);
-  };
   let holder: string | undefined;
-  for (const s of use.services) if (counts(s) && (holder === undefined || s < holder)) holder = s;
+  for (const s of use.services) if (counts(st, req, s, family, value, view) && (holder === undefined || s < holder)) holder = s;
   if (holder === undefined) return undefined;
   const ip = formatIpValue(family, value);
   if (use.sharing === '') {
@@ -516,7 +518,7 @@ function sharingProblem(st: AllocatorState, req: ServiceRequest, family: IpFamil
   }
   for (const port of req.ports) {
     const h = portHolder(st, use, port);
-    if (h !== undefined && counts(h)) {
+    if (h !== undefined && counts(st, req, h, family, value, view)) {
       return { reason: 'AllocationFailed', rule: 'portInUse', message: `port ${port} already used on shared IP ${ip} by ${h}` };
     }
   }
@@ -652,7 +654,7 @@ function probeFor(st: AllocatorState, pool: PoolState, family: IpFamily, req: Se
     }
     const v = addressAt(space, off);
     if (!st.used[family].has(v)) return { value: v, idx: i };
-    if (sharingProblem(st, req, family, v, { req, rank: { tier: 2, poolOrd, idx: i } }) === undefined) return { value: v, idx: i };
+    if (sharingProblem(st, req, family, v, { req, rank: autoRank(poolOrd, i) }) === undefined) return { value: v, idx: i };
     if (i < TRAIL_PROBES) sa.trail.push(family, v);
     else (sa.watch ??= new Set()).add(pool.name);
   }
@@ -808,7 +810,7 @@ function allocateFresh(st: AllocatorState, req: ServiceRequest, sa?: Probe): Cho
         `requested IPs ${ipText(req.requestedIps)} are ${familyLabel(reqFamily)} but the service is ${familyLabel(family)}`,
       );
     }
-    const view: View | undefined = sa ? { req, rank: { tier: 1, poolOrd: 0, idx: 0 } } : undefined;
+    const view: View | undefined = sa ? { req, rank: REQUESTED } : undefined;
     const checked = checkAssign(st, req, req.requestedIps, view, sa?.trail);
     if ('error' in checked) return checked;
     if (req.requestedPool !== undefined && checked.pool.name !== req.requestedPool) {
@@ -1290,6 +1292,9 @@ function additionalWarning(want: IpFamily, pool: PoolState): AllocationError {
   };
 }
 
+const FROM_STATUS_ANNOUNCED = { fromStatus: true, announce: true } as const;
+const FROM_STATUS_QUIET = { fromStatus: true, announce: false } as const;
+
 /** Standalone mode: computes `e`'s result from the stronger claims and applies it. */
 function evaluate(st: AllocatorState, e: ServiceEntry, announce: boolean, ctx: Ctx): void {
   touch(ctx, e);
@@ -1298,7 +1303,7 @@ function evaluate(st: AllocatorState, e: ServiceEntry, announce: boolean, ctx: C
   unregister(st, e);
   const req = e.req;
   const sa: Probe = { req, trail: [], watch: undefined };
-  const j = judgeCurrent(st, e, req.statusIps, { fromStatus: true, announce }, ctx, { req, rank: TOP }, sa.trail);
+  const j = judgeCurrent(st, e, req.statusIps, announce ? FROM_STATUS_ANNOUNCED : FROM_STATUS_QUIET, ctx, { req, rank: TOP }, sa.trail);
   let deps: readonly string[] = [];
   const hadWarning = e.extraWarning?.message;
   e.extraWarning = undefined;

@@ -69,9 +69,17 @@ export function serviceKey(svc: Service): string {
 export function creationTime(svc: Service): number {
   const ts = svc.metadata.creationTimestamp;
   if (ts === undefined) return Number.POSITIVE_INFINITY;
-  const ms = Date.parse(ts);
-  return Number.isNaN(ms) ? Number.POSITIVE_INFINITY : ms;
+  // Services created together (a manifest, a Helm release) share timestamps: one parse for a run of them.
+  if (ts === lastStamp.text) return lastStamp.ms;
+  const parsed = Date.parse(ts);
+  const ms = Number.isNaN(parsed) ? Number.POSITIVE_INFINITY : parsed;
+  lastStamp.text = ts;
+  lastStamp.ms = ms;
+  return ms;
 }
+
+/** The last timestamp `creationTime` parsed. */
+const lastStamp = { text: '', ms: Number.POSITIVE_INFINITY };
 
 /** Whether the allocator takes care of this service at all. */
 export function isHandled(svc: Service, options: AllocatorOptions): boolean {
