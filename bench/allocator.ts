@@ -217,6 +217,73 @@ function movesPer100(rule: 'standalone' | 'lowest-free', timestamps: boolean, wi
   return { mean: per.reduce((a, b) => a + b, 0) / per.length, worst: per.reduce((a, b) => Math.max(a, b), 0) };
 }
 
+/**
+ * Standalone mode at 100 000 as `metallb-ts run` meets it: one /15 pool, Services with a requested
+ * IP (198.18.x.y, wrapping at 65 536, so 34 464 ask for an IP another holds), 9 in 10 requested, or
+ * none (hashed automatic choice). Heap retained by the allocator (Services excluded: built before
+ * the first reading), with the constructor's events and after the next operation lets them go.
+ */
+type StandaloneKind = 'requested' | '9 in 10 requested' | 'automatic';
+
+function standaloneServices(kind: StandaloneKind): Service[] {
+  const out: Service[] = [];
+  for (let i = 0; i < N; i++) {
+    const requested = kind === 'requested' || (kind === '9 in 10 requested' && i % 10 !== 0);
+    const ip = `198.18.${(i >> 8) & 255}.${i & 255}`;
+    out.push({
+      kind: 'Service',
+      metadata: {
+        name: `svc-${i}`,
+        namespace: `ns-${i % 100}`,
+        creationTimestamp: '2026-11-01T10:00:00Z',
+        labels: { app: `svc-${i}` },
+        ...(requested ? { annotations: { 'metallb.io/loadBalancerIPs': ip } } : {}),
+      },
+      spec: {
+        type: 'LoadBalancer',
+        clusterIP: `10.96.${(i >> 8) & 255}.${i & 255}`,
+        clusterIPs: [`10.96.${(i >> 8) & 255}.${i & 255}`],
+        ipFamilies: ['IPv4'],
+        ipFamilyPolicy: 'SingleStack',
+        externalTrafficPolicy: 'Cluster',
+        selector: { app: `svc-${i}` },
+        ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 }],
+      },
+    });
+  }
+  return out;
+}
+
+/** One row of `standaloneScale`; its own frame, so nothing of one kind is alive when the next is measured. */
+function standaloneRow(kind: StandaloneKind): string {
+  const pools = [poolConfig('scale', 'ipv4', '198.18.0.0', '198.19.255.255', '198.18.0.0/15')];
+  const services = standaloneServices(kind);
+  const h0 = heap();
+  let a: Allocator | undefined;
+  const t = timed(() => {
+    a = new Allocator({ pools, services, options: { standalone: true } });
+  });
+  const alloc = a as Allocator;
+  const h1 = heap();
+  const events = alloc.lastEvents.length;
+  alloc.remove('none/none');
+  const h2 = heap();
+  const ok = alloc.results().filter((r) => r.ips.length > 0).length;
+  return `| ${kind} | ${fmtTimed(t)} | ${Math.round((h1 - h0) / N)} B | ${Math.round((h2 - h0) / N)} B | ${events} | ${ok} |`;
+}
+
+function standaloneScale(): string {
+  const lines = [
+    '| Services | build | heap per Service (with the constructor\'s events) | after the next operation | events | with an IP |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const kind of ['requested', '9 in 10 requested', 'automatic'] as const) {
+    heap();
+    lines.push(standaloneRow(kind));
+  }
+  return lines.join('\n');
+}
+
 function main(): void {
   if (!gc) process.stderr.write('note: run with --expose-gc for heap figures\n');
   const rows: [string, string, string][] = [];
@@ -379,6 +446,7 @@ function main(): void {
 
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const load = loadavg().map((x) => x.toFixed(1)).join(', ');
+  const scaleTable = standaloneScale();
   const saTable = [
     '| measure | standalone: hashed first choice, probing | lowest free (cluster mode; the old standalone rule) |',
     '|---|---|---|',
@@ -426,6 +494,16 @@ the services after every change, as standalone mode did before. Target: at most 
 (40) per 100 changes.
 
 ${saTable}
+
+## Standalone mode at 100 000: memory per Service and the one-pass construction
+
+What \`metallb-ts run\` builds at start: 100 000 Services in one /15 pool (\`198.18.0.0/15\`), all
+created at the same second, one port each. "requested": each asks for 198.18.x.y by annotation,
+wrapping at 65 536, so 34 464 ask for an IP another holds and get an error; "automatic": no request,
+the hashed choice. Heap is heapUsed after gc, Services excluded (built before the first reading).
+\`node --expose-gc dist/bench/allocator.js --standalone-scale\` runs this table alone.
+
+${scaleTable}
 `;
   const here = dirname(fileURLToPath(import.meta.url));
   const out = join(here, '..', '..', 'bench', 'results', 'allocator.md');
@@ -438,4 +516,5 @@ ${saTable}
   log(`\nwritten to ${out}`);
 }
 
-main();
+if (process.argv.includes('--standalone-scale')) process.stdout.write(`${standaloneScale()}\n`);
+else main();

@@ -71,7 +71,7 @@ export interface Assignment {
   readonly pool: string;
   readonly ips: readonly IpAddress[];
   /** Standalone mode: the rank of the claim on each of `ips`. */
-  readonly ranks?: readonly Rank[];
+  readonly ranks?: readonly Rank[] | undefined;
 }
 
 /** One service in the allocator's care. */
@@ -88,14 +88,21 @@ export interface ServiceEntry {
   /** AdditionalAssignFailed, while a PreferDualStack service lacks its second family. */
   extraWarning?: AllocationError | undefined;
   /** Standalone mode: in the work queue. */
-  queued?: boolean;
+  queued?: boolean | undefined;
   /** Standalone mode: new or changed; its next evaluation reports its warnings. */
-  announce?: boolean;
+  announce?: boolean | undefined;
   /** Standalone mode: addresses freed since the last evaluation whose release woke this service. */
   freed?: (readonly [IpFamily, bigint, string])[] | undefined;
   /** Standalone mode: addresses the last evaluation refused because a stronger claim held them. */
-  trail?: readonly (readonly [IpFamily, bigint])[] | undefined;
+  trail?: Trail | undefined;
 }
+
+/**
+ * Standalone mode: addresses refused because a stronger claim held them, as flat pairs (family,
+ * value, family, value, ...): no array per address, and tens of thousands of services keep one.
+ */
+export type Trail = (IpFamily | bigint)[];
+const NO_TRAIL: readonly (IpFamily | bigint)[] = Object.freeze([]);
 
 /** Who uses one address. */
 export interface AddressUse {
@@ -106,9 +113,43 @@ export interface AddressUse {
   backend: string;
   /** Keys of the services on this address (usually one). */
   services: string[];
-  /** `port/PROTO` in use on the address, and the service using each (parallel arrays). */
-  ports: string[];
-  holders: string[];
+  /**
+   * `port/PROTO` in use on the address, and the service using each (parallel arrays); both undefined
+   * while the address has had one user only: its ports are then those of `services[0]` (`portHolder`).
+   */
+  ports: string[] | undefined;
+  holders: string[] | undefined;
+}
+
+/**
+ * A new entry, every field present: one hidden class for all entries and no out-of-object property
+ * store (a hundred thousand of them).
+ */
+function newEntry(service: Service, req: ServiceRequest): ServiceEntry {
+  return {
+    service,
+    req,
+    assigned: undefined,
+    result: undefined,
+    pending: undefined,
+    attemptEpoch: 0,
+    extraWarning: undefined,
+    queued: false,
+    announce: false,
+    freed: undefined,
+    trail: undefined,
+  };
+}
+
+/** The service using `port` on `use`, if any. */
+function portHolder(st: AllocatorState, use: AddressUse, port: string): string | undefined {
+  if (use.ports === undefined) {
+    const only = use.services[0];
+    if (only === undefined) return undefined;
+    return st.entries.get(only)?.req.ports.includes(port) === true ? only : undefined;
+  }
+  const i = use.ports.indexOf(port);
+  return i === -1 ? undefined : use.holders?.[i];
 }
 
 /** The allocator's whole state: plain maps, arrays and records. */
@@ -132,8 +173,11 @@ export interface AllocatorState {
   /** Pools changed since the last settle. */
   readonly dirty: Set<string>;
   epoch: number;
-  /** Standalone mode: address -> services whose last evaluation was refused there (`trail`). */
-  readonly refusedAt: Record<IpFamily, Map<bigint, Set<string>>>;
+  /**
+   * Standalone mode: address -> services whose last evaluation was refused there (`trail`): one key,
+   * or a set once there are several.
+   */
+  readonly refusedAt: Record<IpFamily, Map<bigint, string | Set<string>>>;
   /** Standalone mode: services to evaluate again, because an address they wanted was freed. */
   readonly woken: Set<string>;
   /** Standalone mode: the work queue, a binary heap in service order. */
@@ -142,14 +186,21 @@ export interface AllocatorState {
 
 interface Ctx {
   readonly events: AllocationEvent[];
-  /** Result of every service the operation touched, before it touched it. */
-  readonly before: Map<string, ServiceResult | undefined>;
+  /**
+   * Result of every service the operation touched, before it touched it; undefined in the
+   * constructor, whose answer is every result (`results()`), not a diff.
+   */
+  readonly before: Map<string, ServiceResult | undefined> | undefined;
   readonly removed: Set<string>;
 }
 
+/** MetalLB's IPAllocated message, as one flat string (a template literal leaves a rope of three). */
+const assignedMessage = (ips: string): string => ['Assigned IP "', ips, '"'].join('');
+
 /** Records `e`'s result before the operation changes it. */
 function touch(ctx: Ctx, e: ServiceEntry): void {
-  if (!ctx.before.has(e.req.key)) ctx.before.set(e.req.key, e.result);
+  const before = ctx.before;
+  if (before !== undefined && !before.has(e.req.key)) before.set(e.req.key, e.result);
 }
 
 type Failure = { readonly error: AllocationError; readonly deps: readonly string[] };
@@ -162,9 +213,9 @@ type Free = Partial<Record<IpFamily, Found>>;
 interface Probe {
   readonly req: ServiceRequest;
   /** Addresses refused because a stronger claim holds them. */
-  readonly trail: (readonly [IpFamily, bigint])[];
+  readonly trail: Trail;
   /** Pools the evaluation probed beyond `TRAIL_PROBES` addresses: any address freed there counts. */
-  readonly watch: Set<string>;
+  watch: Set<string> | undefined;
 }
 
 /** Refused addresses noted one by one per pool and family; past this, the whole pool is watched. */
@@ -253,7 +304,8 @@ function wakeAt(st: AllocatorState, family: IpFamily, value: bigint, pool: strin
     if (w) (w.freed ??= []).push([family, value, pool]);
   };
   const refused = st.refusedAt[family].get(value);
-  if (refused) for (const k of refused) wake(k);
+  if (typeof refused === 'string') wake(refused);
+  else if (refused) for (const k of refused) wake(k);
   const waiting = st.pendingByPool.get(pool);
   if (waiting) for (const k of waiting) wake(k);
 }
@@ -272,12 +324,14 @@ function release(st: AllocatorState, e: ServiceEntry): void {
       use.services = use.services.filter((s) => s !== key);
       const ports: string[] = [];
       const holders: string[] = [];
-      use.holders.forEach((h, i) => {
+      const had = use.holders ?? [];
+      for (let i = 0; i < had.length; i++) {
+        const h = had[i] as string;
         if (h !== key) {
-          ports.push(use.ports[i] as string);
+          ports.push(use.ports?.[i] as string);
           holders.push(h);
         }
-      });
+      }
       use.ports = ports;
       use.holders = holders;
     } else {
@@ -311,10 +365,10 @@ function assign(st: AllocatorState, e: ServiceEntry, pool: PoolState, ips: reado
         pool: pool.name,
         sharing: req.sharingKey,
         backend: req.backendKey,
-        // Exact-size arrays: most addresses have one user for their whole life.
+        // Most addresses have one user for their whole life: its ports are read from its request.
         services: [req.key],
-        ports: req.ports.slice(),
-        holders: req.ports.map(() => req.key),
+        ports: undefined,
+        holders: undefined,
       };
       st.used[ip.family].set(ip.value, use);
       pool.inUse[ip.family]++;
@@ -329,6 +383,14 @@ function assign(st: AllocatorState, e: ServiceEntry, pool: PoolState, ips: reado
       use.backend = req.backendKey;
       if (!st.options.standalone) indexShared(st, use);
     }
+    if (use.services.length === 1 && use.services[0] === req.key) continue;
+    if (use.ports === undefined || use.holders === undefined) {
+      // A second user: the first one's ports become explicit.
+      const first = use.services[0];
+      const firstPorts = first === undefined ? [] : (st.entries.get(first)?.req.ports ?? []);
+      use.ports = firstPorts.slice();
+      use.holders = firstPorts.map(() => first as string);
+    }
     if (!use.services.includes(req.key)) use.services.push(req.key);
     for (const port of req.ports) {
       const i = use.ports.indexOf(port);
@@ -340,7 +402,7 @@ function assign(st: AllocatorState, e: ServiceEntry, pool: PoolState, ips: reado
       }
     }
   }
-  e.assigned = ranks ? { pool: pool.name, ips, ranks } : { pool: pool.name, ips };
+  e.assigned = { pool: pool.name, ips, ranks };
   markPool(st, pool);
 }
 
@@ -350,7 +412,40 @@ interface View {
   readonly rank: Rank;
 }
 
-const TOP: Rank = { tier: 0, poolOrd: 0, idx: 0 };
+const TOP: Rank = Object.freeze({ tier: 0, poolOrd: 0, idx: 0 });
+const REQUESTED: Rank = Object.freeze({ tier: 1, poolOrd: 0, idx: 0 });
+/** Shared rank lists of one or two kept (status) or requested addresses. */
+const TOP_RANKS: readonly (readonly Rank[])[] = [Object.freeze([]), Object.freeze([TOP]), Object.freeze([TOP, TOP])];
+const REQUESTED_RANKS: readonly (readonly Rank[])[] = [Object.freeze([]), Object.freeze([REQUESTED]), Object.freeze([REQUESTED, REQUESTED])];
+const sameRanks = (ips: readonly IpAddress[], table: readonly (readonly Rank[])[], rank: Rank): readonly Rank[] =>
+  table[ips.length] ?? ips.map(() => rank);
+const NO_IPS: readonly string[] = Object.freeze([]);
+const NO_EVENTS: readonly AllocationEvent[] = Object.freeze([]);
+
+/**
+ * Automatic ranks are shared: nearly every service takes its address within a few probes of a
+ * few pools, so a small table of frozen ranks (and one-rank lists) replaces an object and an array
+ * per service.
+ */
+const SHARED_POOL_ORDS = 8;
+const SHARED_PROBE_IDX = 64;
+const autoRanks: (readonly [Rank, readonly Rank[]] | undefined)[] = [];
+
+function sharedAuto(poolOrd: number, idx: number): readonly [Rank, readonly Rank[]] | undefined {
+  if (poolOrd >= SHARED_POOL_ORDS || idx >= SHARED_PROBE_IDX) return undefined;
+  const slot = poolOrd * SHARED_PROBE_IDX + idx;
+  let hit = autoRanks[slot];
+  if (!hit) {
+    const rank: Rank = Object.freeze({ tier: 2, poolOrd, idx });
+    autoRanks[slot] = hit = [rank, Object.freeze([rank])];
+  }
+  return hit;
+}
+
+/** The rank of an automatic choice found at probe `idx` of the pool at `poolOrd`. */
+function autoRank(poolOrd: number, idx: number): Rank {
+  return sharedAuto(poolOrd, idx)?.[0] ?? { tier: 2, poolOrd, idx };
+}
 
 /** Whether claim `a` beats claim `b` on one address (README "Standalone mode"). */
 function stronger(a: ServiceRequest, ra: Rank, b: ServiceRequest, rb: Rank): boolean {
@@ -372,6 +467,14 @@ function rankAt(e: ServiceEntry, family: IpFamily, value: bigint): Rank {
   return TOP;
 }
 
+/** Whether holder `key` of an address counts against `req` (with a `view`, only a stronger claim does). */
+function counts(st: AllocatorState, req: ServiceRequest, key: string, family: IpFamily, value: bigint, view: View | undefined): boolean {
+  if (key === req.key) return false;
+  if (!view) return true;
+  const h = st.entries.get(key);
+  return h !== undefined && stronger(h.req, rankAt(h, family, value), view.req, view.rank);
+}
+
 /**
  * Why `req` may not use the address (MetalLB's `checkSharing`), or undefined when it may. With a
  * `view` (standalone mode), only holders with a stronger claim than the view's count.
@@ -379,14 +482,8 @@ function rankAt(e: ServiceEntry, family: IpFamily, value: bigint): Rank {
 function sharingProblem(st: AllocatorState, req: ServiceRequest, family: IpFamily, value: bigint, view?: View): AllocationError | undefined {
   const use = st.used[family].get(value);
   if (!use) return undefined;
-  const counts = (key: string): boolean => {
-    if (key === req.key) return false;
-    if (!view) return true;
-    const h = st.entries.get(key);
-    return h !== undefined && stronger(h.req, rankAt(h, family, value), view.req, view.rank);
-  };
   let holder: string | undefined;
-  for (const s of use.services) if (counts(s) && (holder === undefined || s < holder)) holder = s;
+  for (const s of use.services) if (counts(st, req, s, family, value, view) && (holder === undefined || s < holder)) holder = s;
   if (holder === undefined) return undefined;
   const ip = formatIpValue(family, value);
   if (use.sharing === '') {
@@ -420,9 +517,8 @@ function sharingProblem(st: AllocatorState, req: ServiceRequest, family: IpFamil
     };
   }
   for (const port of req.ports) {
-    const i = use.ports.indexOf(port);
-    const h = i === -1 ? undefined : use.holders[i];
-    if (h !== undefined && counts(h)) {
+    const h = portHolder(st, use, port);
+    if (h !== undefined && counts(st, req, h, family, value, view)) {
       return { reason: 'AllocationFailed', rule: 'portInUse', message: `port ${port} already used on shared IP ${ip} by ${h}` };
     }
   }
@@ -462,7 +558,7 @@ function checkAssign(
   req: ServiceRequest,
   ips: readonly IpAddress[],
   view?: View,
-  trail?: (readonly [IpFamily, bigint])[],
+  trail?: Trail,
 ): { pool: PoolState } | Failure {
   if (!familyOfAddresses(ips)) {
     return failure('AllocationFailed', 'invalidRequestedIPs', `${ipText(ips)}: at most one IPv4 and one IPv6 address`);
@@ -498,7 +594,7 @@ function checkAssign(
   for (const ip of ips) {
     const problem = sharingProblem(st, req, ip.family, ip.value, view);
     if (problem) {
-      trail?.push([ip.family, ip.value]);
+      trail?.push(ip.family, ip.value);
       return { error: problem, deps: view ? [] : [pool.name] };
     }
   }
@@ -558,9 +654,9 @@ function probeFor(st: AllocatorState, pool: PoolState, family: IpFamily, req: Se
     }
     const v = addressAt(space, off);
     if (!st.used[family].has(v)) return { value: v, idx: i };
-    if (sharingProblem(st, req, family, v, { req, rank: { tier: 2, poolOrd, idx: i } }) === undefined) return { value: v, idx: i };
-    if (i < TRAIL_PROBES) sa.trail.push([family, v]);
-    else sa.watch.add(pool.name);
+    if (sharingProblem(st, req, family, v, { req, rank: autoRank(poolOrd, i) }) === undefined) return { value: v, idx: i };
+    if (i < TRAIL_PROBES) sa.trail.push(family, v);
+    else (sa.watch ??= new Set()).add(pool.name);
   }
   return undefined;
 }
@@ -609,7 +705,8 @@ function select(req: ServiceRequest, free: Free): IpAddress[] | undefined {
 /** A choice of `ips` from `pool`, with their ranks in standalone mode. */
 function choose(pool: PoolState, ips: readonly IpAddress[], free: Free, poolOrd: number, sa: Probe | undefined): Choice {
   if (!sa) return { pool, ips };
-  return { pool, ips, ranks: ips.map((ip) => ({ tier: 2, poolOrd, idx: free[ip.family]?.idx ?? 0 })) };
+  const only = ips.length === 1 ? sharedAuto(poolOrd, free[(ips[0] as IpAddress).family]?.idx ?? 0) : undefined;
+  return { pool, ips, ranks: only ? only[1] : ips.map((ip) => autoRank(poolOrd, free[ip.family]?.idx ?? 0)) };
 }
 
 /** MetalLB's `findBestPoolForService` + selection: the first pool that serves the service fully. */
@@ -650,7 +747,8 @@ function familySuffix(req: ServiceRequest): string {
 }
 
 /** Pools with a serviceAllocation that admit `req`, autoAssign, by priority (MetalLB's pinned pools). */
-function pinnedPools(st: AllocatorState, req: ServiceRequest): PoolState[] {
+function pinnedPools(st: AllocatorState, req: ServiceRequest): readonly PoolState[] {
+  if (st.allocationPools.length === 0) return st.allocationPools;
   return st.allocationPools.filter((p) => p.config.autoAssign && admits(st, p, req)).sort(comparePinned);
 }
 
@@ -712,7 +810,7 @@ function allocateFresh(st: AllocatorState, req: ServiceRequest, sa?: Probe): Cho
         `requested IPs ${ipText(req.requestedIps)} are ${familyLabel(reqFamily)} but the service is ${familyLabel(family)}`,
       );
     }
-    const view: View | undefined = sa ? { req, rank: { tier: 1, poolOrd: 0, idx: 0 } } : undefined;
+    const view: View | undefined = sa ? { req, rank: REQUESTED } : undefined;
     const checked = checkAssign(st, req, req.requestedIps, view, sa?.trail);
     if ('error' in checked) return checked;
     if (req.requestedPool !== undefined && checked.pool.name !== req.requestedPool) {
@@ -723,7 +821,7 @@ function allocateFresh(st: AllocatorState, req: ServiceRequest, sa?: Probe): Cho
       );
     }
     const ips = req.requestedIps;
-    return sa ? { pool: checked.pool, ips, ranks: ips.map(() => ({ tier: 1, poolOrd: 0, idx: 0 })) } : { pool: checked.pool, ips };
+    return sa ? { pool: checked.pool, ips, ranks: sameRanks(ips, REQUESTED_RANKS, REQUESTED) } : { pool: checked.pool, ips };
   }
   if (req.requestedPool !== undefined) {
     const pool = st.pools.get(req.requestedPool);
@@ -793,7 +891,7 @@ function setOk(e: ServiceEntry): void {
 function setFailed(st: AllocatorState, e: ServiceEntry, f: Failure, ctx: Ctx): void {
   release(st, e);
   const before = e.result?.error?.message;
-  e.result = { service: e.req.key, ips: [], error: f.error, warnings: e.req.warnings };
+  e.result = { service: e.req.key, ips: NO_IPS, error: f.error, warnings: e.req.warnings };
   setPending(st, e, f.deps);
   if (before !== f.error.message) {
     ctx.events.push({ service: e.req.key, type: 'Warning', reason: f.error.reason, rule: f.error.rule, message: f.error.message });
@@ -838,7 +936,7 @@ function judgeCurrent(
   how: { readonly fromStatus: boolean; readonly announce: boolean },
   ctx: Ctx,
   view?: View,
-  trail?: (readonly [IpFamily, bigint])[],
+  trail?: Trail,
 ): Judgement {
   const req = e.req;
   if (!req.handled) return { kind: 'unhandled' };
@@ -991,7 +1089,7 @@ function allocate(st: AllocatorState, e: ServiceEntry, ctx: Ctx): void {
     assign(st, e, r.pool, r.ips);
     setOk(e);
     const text = (e.result as ServiceResult).ips.join(',');
-    ctx.events.push({ service: e.req.key, type: 'Normal', reason: 'IPAllocated', message: `Assigned IP "${text}"` });
+    ctx.events.push({ service: e.req.key, type: 'Normal', reason: 'IPAllocated', message: assignedMessage(text) });
     if (needsAdditional(e)) additional(st, e, ctx);
   }
   e.attemptEpoch = st.epoch;
@@ -1031,7 +1129,7 @@ function settle(st: AllocatorState, initial: readonly ServiceEntry[], ctx: Ctx):
   }
 }
 
-const newCtx = (): Ctx => ({ events: [], before: new Map(), removed: new Set() });
+const newCtx = (diff = true): Ctx => ({ events: [], before: diff ? new Map() : undefined, removed: new Set() });
 
 function sameError(a: AllocationError | undefined, b: AllocationError | undefined): boolean {
   if (a === b) return true;
@@ -1056,9 +1154,10 @@ function sameResult(a: ServiceResult | undefined, b: ServiceResult | undefined):
 /** The services whose result the operation changed, exactly, and those that left. */
 function changes(st: AllocatorState, ctx: Ctx): AllocatorChanges {
   const updated: ServiceResult[] = [];
-  for (const key of [...ctx.before.keys()].sort()) {
+  const before = ctx.before ?? new Map<string, ServiceResult | undefined>();
+  for (const key of [...before.keys()].sort()) {
     const r = st.entries.get(key)?.result;
-    if (r && !sameResult(ctx.before.get(key), r)) updated.push(r);
+    if (r && !sameResult(before.get(key), r)) updated.push(r);
   }
   return { updated, removed: [...ctx.removed].filter((k) => !st.entries.get(k)?.result).sort(), events: ctx.events };
 }
@@ -1111,11 +1210,19 @@ function queuePop(st: AllocatorState): ServiceEntry | undefined {
 
 /** Forgets where `e` was refused and which pools it waits on. */
 function unregister(st: AllocatorState, e: ServiceEntry): void {
-  for (const [family, value] of e.trail ?? []) {
-    const set = st.refusedAt[family].get(value);
-    if (!set) continue;
+  const trail = e.trail ?? NO_TRAIL;
+  for (let i = 0; i + 1 < trail.length; i += 2) {
+    const family = trail[i] as IpFamily;
+    const value = trail[i + 1] as bigint;
+    const at = st.refusedAt[family];
+    const set = at.get(value);
+    if (set === undefined) continue;
+    if (typeof set === 'string') {
+      if (set === e.req.key) at.delete(value);
+      continue;
+    }
     set.delete(e.req.key);
-    if (set.size === 0) st.refusedAt[family].delete(value);
+    if (set.size === 0) at.delete(value);
   }
   e.trail = undefined;
   clearPending(st, e);
@@ -1123,16 +1230,20 @@ function unregister(st: AllocatorState, e: ServiceEntry): void {
 
 function register(st: AllocatorState, e: ServiceEntry, sa: Probe, deps: readonly string[]): void {
   if (sa.trail.length > 0) {
-    e.trail = sa.trail;
-    for (const [family, value] of sa.trail) {
-      let set = st.refusedAt[family].get(value);
-      if (!set) st.refusedAt[family].set(value, (set = new Set()));
-      set.add(e.req.key);
+    e.trail = sa.trail.slice(); // exact size: it is kept until the next evaluation
+    for (let i = 0; i + 1 < sa.trail.length; i += 2) {
+      const family = sa.trail[i] as IpFamily;
+      const value = sa.trail[i + 1] as bigint;
+      const at = st.refusedAt[family];
+      const set = at.get(value);
+      if (set === undefined) at.set(value, e.req.key);
+      else if (typeof set !== 'string') set.add(e.req.key);
+      else if (set !== e.req.key) at.set(value, new Set([set, e.req.key]));
     }
   }
-  if (deps.length === 0 && sa.watch.size === 0) return;
+  if (deps.length === 0 && sa.watch === undefined) return;
   const watch = new Set(deps);
-  for (const p of sa.watch) watch.add(p);
+  for (const p of sa.watch ?? []) watch.add(p);
   setPending(st, e, [...watch].sort());
 }
 
@@ -1181,6 +1292,9 @@ function additionalWarning(want: IpFamily, pool: PoolState): AllocationError {
   };
 }
 
+const FROM_STATUS_ANNOUNCED = { fromStatus: true, announce: true } as const;
+const FROM_STATUS_QUIET = { fromStatus: true, announce: false } as const;
+
 /** Standalone mode: computes `e`'s result from the stronger claims and applies it. */
 function evaluate(st: AllocatorState, e: ServiceEntry, announce: boolean, ctx: Ctx): void {
   touch(ctx, e);
@@ -1188,8 +1302,8 @@ function evaluate(st: AllocatorState, e: ServiceEntry, announce: boolean, ctx: C
   const eventsBefore = ctx.events.length;
   unregister(st, e);
   const req = e.req;
-  const sa: Probe = { req, trail: [], watch: new Set() };
-  const j = judgeCurrent(st, e, req.statusIps, { fromStatus: true, announce }, ctx, { req, rank: TOP }, sa.trail);
+  const sa: Probe = { req, trail: [], watch: undefined };
+  const j = judgeCurrent(st, e, req.statusIps, announce ? FROM_STATUS_ANNOUNCED : FROM_STATUS_QUIET, ctx, { req, rank: TOP }, sa.trail);
   let deps: readonly string[] = [];
   const hadWarning = e.extraWarning?.message;
   e.extraWarning = undefined;
@@ -1202,14 +1316,14 @@ function evaluate(st: AllocatorState, e: ServiceEntry, announce: boolean, ctx: C
     deps = j.failure.deps;
   } else if (j.kind === 'keep') {
     let ips = j.ips;
-    let ranks: readonly Rank[] = j.ips.map(() => TOP);
+    let ranks: readonly Rank[] = sameRanks(j.ips, TOP_RANKS, TOP);
     if (!j.badRequest && ips.length === 1 && req.policy === 'PreferDualStack' && req.family === 'dual') {
       // MetalLB adds the missing family from the same pool; here, from the service's probe sequence.
       const want = other((ips[0] as IpAddress).family);
       const found = probeFor(st, j.pool, want, req, 0, sa);
       if (found) {
         ips = [ips[0] as IpAddress, addr(want, found.value)];
-        ranks = [TOP, { tier: 2, poolOrd: 0, idx: found.idx }];
+        ranks = [TOP, autoRank(0, found.idx)];
       } else {
         e.extraWarning = additionalWarning(want, j.pool);
         if (j.pool.segments.some((seg) => seg.family === want && seg.lo <= seg.hi)) deps = [j.pool.name];
@@ -1236,7 +1350,7 @@ function evaluate(st: AllocatorState, e: ServiceEntry, announce: boolean, ctx: C
       const ips = (e.result as ServiceResult).ips;
       if (moved && (before === undefined || before.ips.length !== ips.length || before.ips.some((ip, i) => ip !== ips[i]))) {
         const text = (e.result as ServiceResult).ips.join(',');
-        ctx.events.push({ service: req.key, type: 'Normal', reason: 'IPAllocated', message: `Assigned IP "${text}"` });
+        ctx.events.push({ service: req.key, type: 'Normal', reason: 'IPAllocated', message: assignedMessage(text) });
       }
       if (e.extraWarning && hadWarning !== e.extraWarning.message) event(ctx, e, 'Normal', e.extraWarning);
     }
@@ -1301,22 +1415,29 @@ export class Allocator {
   /** An allocator over `input.pools`, loaded with `input.services` (statuses are kept first). */
   constructor(input: Partial<AllocationInput> & { readonly pools: readonly PoolConfig[] }) {
     this.st = newState(input.pools, input.options ?? {}, input.namespaces ?? {});
-    const ctx = newCtx();
+    const ctx = newCtx(false);
     const entries: ServiceEntry[] = [];
     for (const svc of input.services ?? []) {
       const req = readRequest(svc, this.st.options);
-      const e: ServiceEntry = { service: svc, req, attemptEpoch: 0 };
+      const e = newEntry(svc, req);
       const prev = this.st.entries.get(req.key);
       if (prev) entries.splice(entries.indexOf(prev), 1);
       this.st.entries.set(req.key, e);
       entries.push(e);
     }
     this.load(entries, (e) => e.req.statusIps, { fromStatus: true, announce: true }, ctx);
-    this.lastEvents = ctx.events;
+    this.#lastEvents = ctx.events;
   }
 
-  /** Events of the constructor's pass. */
-  readonly lastEvents: readonly AllocationEvent[];
+  #lastEvents: readonly AllocationEvent[];
+
+  /**
+   * Events of the constructor's pass, until the next operation: every later operation returns its own
+   * events, and these (one or more per Service) are let go rather than kept for the allocator's life.
+   */
+  get lastEvents(): readonly AllocationEvent[] {
+    return this.#lastEvents;
+  }
 
   private load(
     entries: readonly ServiceEntry[],
@@ -1346,6 +1467,7 @@ export class Allocator {
    */
   upsert(svc: Service): AllocatorChanges {
     const ctx = newCtx();
+    this.#lastEvents = NO_EVENTS;
     const req = readRequest(svc, this.st.options);
     const existing = this.st.entries.get(req.key);
     if (this.st.options.standalone) {
@@ -1357,7 +1479,7 @@ export class Allocator {
         e.service = svc;
         e.req = req;
       } else {
-        e = { service: svc, req, attemptEpoch: 0 };
+        e = newEntry(svc, req);
         this.st.entries.set(req.key, e);
       }
       e.announce = true;
@@ -1374,7 +1496,7 @@ export class Allocator {
       e.service = svc;
       e.req = req;
     } else {
-      e = { service: svc, req, attemptEpoch: 0 };
+      e = newEntry(svc, req);
       this.st.entries.set(req.key, e);
       current = req.statusIps;
       fromStatus = true;
@@ -1397,6 +1519,7 @@ export class Allocator {
   /** A deleted service (by object or `namespace/name`): frees its IPs; pending services get them. */
   remove(svc: Service | string): AllocatorChanges {
     const ctx = newCtx();
+    this.#lastEvents = NO_EVENTS;
     const key = typeof svc === 'string' ? svc : serviceKey(svc);
     const e = this.st.entries.get(key);
     if (e) {
@@ -1427,13 +1550,14 @@ export class Allocator {
 
   private rebuild(pools: readonly PoolConfig[], namespaces: NamespaceLabels): AllocatorChanges {
     const ctx = newCtx();
+    this.#lastEvents = NO_EVENTS;
     const old = this.st;
     this.st = newState(pools, old.options, namespaces);
     const entries: ServiceEntry[] = [];
     const current = new Map<string, readonly IpAddress[] | undefined>();
     for (const [key, e] of old.entries) {
       current.set(key, e.assigned?.ips);
-      const fresh: ServiceEntry = { service: e.service, req: e.req, attemptEpoch: 0 };
+      const fresh = newEntry(e.service, e.req);
       if (e.result) fresh.result = e.result;
       this.st.entries.set(key, fresh);
       entries.push(fresh);

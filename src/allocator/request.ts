@@ -6,7 +6,7 @@
  */
 import { parseIp } from '../model/ip.js';
 import type { IpAddress, IpFamily } from '../model/ip.js';
-import type { Service } from '../model/kubernetes.js';
+import type { Service, ServicePort } from '../model/kubernetes.js';
 import { namespacedKeyOf } from '../model/kubernetes.js';
 import type { AllocationError, AllocatorOptions } from './types.js';
 
@@ -38,15 +38,15 @@ export interface ServiceRequest {
   /** LoadBalancer and of our class. */
   readonly handled: boolean;
   /** Set unless `familyError` is. */
-  readonly family?: ServiceFamily;
-  readonly familyError?: AllocationError;
+  readonly family: ServiceFamily | undefined;
+  readonly familyError: AllocationError | undefined;
   /** `spec.ipFamilies[0]`, IPv4 when absent. */
   readonly primary: IpFamily;
   readonly policy: FamilyPolicy;
   /** From `spec.loadBalancerIP` or the loadBalancerIPs annotation. */
-  readonly requestedIps?: readonly IpAddress[];
-  readonly requestError?: AllocationError;
-  readonly requestedPool?: string;
+  readonly requestedIps: readonly IpAddress[] | undefined;
+  readonly requestError: AllocationError | undefined;
+  readonly requestedPool: string | undefined;
   /** `allow-shared-ip`; "" when sharing is not allowed. */
   readonly sharingKey: string;
   /** "" for externalTrafficPolicy Cluster, the selector string for Local. */
@@ -54,9 +54,9 @@ export interface ServiceRequest {
   /** `port/PROTOCOL`, e.g. `80/TCP`. */
   readonly ports: readonly string[];
   /** IPs in `status.loadBalancer.ingress`; undefined when none. */
-  readonly statusIps?: readonly IpAddress[];
+  readonly statusIps: readonly IpAddress[] | undefined;
   /** Set when a status IP does not parse. */
-  readonly statusError?: AllocationError;
+  readonly statusError: AllocationError | undefined;
   readonly warnings: readonly AllocationError[];
 }
 
@@ -69,9 +69,17 @@ export function serviceKey(svc: Service): string {
 export function creationTime(svc: Service): number {
   const ts = svc.metadata.creationTimestamp;
   if (ts === undefined) return Number.POSITIVE_INFINITY;
-  const ms = Date.parse(ts);
-  return Number.isNaN(ms) ? Number.POSITIVE_INFINITY : ms;
+  // Services created together (a manifest, a Helm release) share timestamps: one parse for a run of them.
+  if (ts === lastStamp.text) return lastStamp.ms;
+  const parsed = Date.parse(ts);
+  const ms = Number.isNaN(parsed) ? Number.POSITIVE_INFINITY : parsed;
+  lastStamp.text = ts;
+  lastStamp.ms = ms;
+  return ms;
 }
+
+/** The last timestamp `creationTime` parsed. */
+const lastStamp = { text: '', ms: Number.POSITIVE_INFINITY };
 
 /** Whether the allocator takes care of this service at all. */
 export function isHandled(svc: Service, options: AllocatorOptions): boolean {
@@ -178,15 +186,17 @@ function readRequestedIps(
     };
   }
   const texts = annot !== '' ? annot.split(',').map((s) => s.trim()) : [specIp.trim()];
-  const ips: IpAddress[] = [];
-  for (const t of texts) {
+  // Exact size: `[]` then push reserves 17 slots, kept for the service's life.
+  const ips = new Array<IpAddress>(texts.length);
+  for (let i = 0; i < texts.length; i++) {
+    const t = texts[i] as string;
     const ip = parseIp(t);
     if (!ip) {
       return {
         error: fail('AllocationFailed', 'invalidRequestedIPs', `requested IP ${JSON.stringify(t)} is not an IP address`),
       };
     }
-    ips.push(ip);
+    ips[i] = ip;
   }
   if (!familyOfAddresses(ips)) {
     return {
@@ -198,6 +208,26 @@ function readRequestedIps(
     };
   }
   return { ips };
+}
+
+const NO_WARNINGS: readonly AllocationError[] = Object.freeze([]);
+const NO_PORTS: readonly string[] = Object.freeze([]);
+/** One frozen array per single `port/PROTOCOL` seen (most services have one port). */
+const singlePorts = new Map<string, readonly string[]>();
+
+/** `port/PROTOCOL` of each port; services with one port share one frozen array per port. */
+function portsOf(svc: Service): readonly string[] {
+  const list = svc.spec.ports;
+  if (!list || list.length === 0) return NO_PORTS;
+  if (list.length > 1) return list.map((p) => `${p.port}/${p.protocol ?? 'TCP'}`);
+  const p = list[0] as ServicePort;
+  const text = `${p.port}/${p.protocol ?? 'TCP'}`;
+  let shared = singlePorts.get(text);
+  if (shared) return shared;
+  shared = Object.freeze([text]);
+  // Protocols are TCP, UDP or SCTP after validation; the bound only guards against anything else.
+  if (singlePorts.size < 3 * 65_536) singlePorts.set(text, shared);
+  return shared;
 }
 
 /** Reads what `svc` asks for. */
@@ -212,7 +242,7 @@ export function readRequest(svc: Service, options: AllocatorOptions): ServiceReq
   const pool = annotationValue(annotations, ANNOTATION.addressPool, DEPRECATED_ANNOTATION.addressPool, warnings);
   const sharing = annotationValue(annotations, ANNOTATION.allowSharedIP, DEPRECATED_ANNOTATION.allowSharedIP, warnings);
   const requested = readRequestedIps(svc, lbIps);
-  const ports = (svc.spec.ports ?? []).map((p) => `${p.port}/${p.protocol ?? 'TCP'}`);
+  const ports = portsOf(svc);
   let statusIps: IpAddress[] | undefined;
   let statusError: AllocationError | undefined;
   for (const ing of svc.status?.loadBalancer?.ingress ?? []) {
@@ -224,28 +254,31 @@ export function readRequest(svc: Service, options: AllocatorOptions): ServiceReq
     }
     (statusIps ??= []).push(ip);
   }
+  if (statusIps) statusIps = statusIps.slice(); // exact size, as above
   const namespace = svc.metadata.namespace ?? 'default';
-  const req: { -readonly [K in keyof ServiceRequest]: ServiceRequest[K] } = {
-    key: `${namespace}/${svc.metadata.name}`,
+  // One literal with every field: one hidden class for all requests, no out-of-object properties.
+  return {
+    // join gives a flat string: a template literal gives a rope that the first Map lookup flattens
+    // into a second copy.
+    key: [namespace, svc.metadata.name].join('/'),
     namespace,
     labels: svc.metadata.labels,
     createdAt: creationTime(svc),
     handled,
+    family: 'family' in fam ? fam.family : undefined,
+    familyError: 'error' in fam ? fam.error : undefined,
     primary,
     policy,
+    requestedIps: requested.ips,
+    requestError: requested.error,
+    requestedPool: pool !== undefined && pool !== '' ? pool : undefined,
     sharingKey: sharing ?? '',
     backendKey: svc.spec.externalTrafficPolicy === 'Local' ? selectorString(svc.spec.selector) : '',
     ports,
-    warnings,
+    statusIps,
+    statusError,
+    warnings: warnings.length === 0 ? NO_WARNINGS : warnings.slice(),
   };
-  if ('family' in fam) req.family = fam.family;
-  else req.familyError = fam.error;
-  if (requested.ips) req.requestedIps = requested.ips;
-  if (requested.error) req.requestError = requested.error;
-  if (pool !== undefined && pool !== '') req.requestedPool = pool;
-  if (statusIps) req.statusIps = statusIps;
-  if (statusError) req.statusError = statusError;
-  return req;
 }
 
 /** Service order: creation time, then `namespace/name`. */
