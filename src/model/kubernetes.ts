@@ -4,7 +4,11 @@
  * layers (allocator, planner) take them as they are and never see a client.
  */
 
-/** `metadata` of any object. */
+/**
+ * `metadata` of any object. Validation (`validate.ts`) keeps name, namespace, labels (for an
+ * EndpointSlice only `kubernetes.io/service-name`), MetalLB's annotations and creationTimestamp;
+ * `uid` and `resourceVersion` are checked and not kept.
+ */
 export interface ObjectMeta {
   readonly name: string;
   readonly namespace?: string;
@@ -30,6 +34,7 @@ export interface LabelSelectorRequirement {
 
 export type IpFamilyName = 'IPv4' | 'IPv6';
 
+/** A Service port; validation keeps `port` and `protocol` (what IP sharing compares). */
 export interface ServicePort {
   readonly name?: string;
   readonly port: number;
@@ -46,6 +51,7 @@ export interface Service {
   readonly spec: {
     readonly type?: string;
     readonly ports?: readonly ServicePort[];
+    /** Kept by validation only with externalTrafficPolicy Local (the only case it is read). */
     readonly selector?: Readonly<Record<string, string>>;
     readonly clusterIP?: string;
     readonly clusterIPs?: readonly string[];
@@ -76,6 +82,7 @@ export interface Node {
 }
 
 export interface Endpoint {
+  /** Validation keeps at most the first address: the planner reads only whether there is one. */
   readonly addresses: readonly string[];
   readonly conditions?: { readonly ready?: boolean; readonly serving?: boolean; readonly terminating?: boolean };
   readonly nodeName?: string;

@@ -9,17 +9,16 @@ test('a realistic Service is accepted and slimmed to the fields used (a copy, ne
   const raw = sampleService();
   const r = validateService(raw);
   assert.ok(r.ok, JSON.stringify(!r.ok && r.issues));
+  // Kept: what the allocator, the planner and the pipeline read (uid, resourceVersion, apiVersion,
+  // other annotations, port names, targetPort and nodePort are checked and dropped).
   assert.deepEqual(r.value, {
-    apiVersion: 'v1',
     kind: 'Service',
     metadata: {
       name: 'web',
       namespace: 'shop',
-      uid: '6f1c8a52-0000-4000-8000-000000000001',
-      resourceVersion: '42',
       creationTimestamp: '2026-01-01T10:00:00Z',
       labels: { 'app.kubernetes.io/name': 'web' },
-      annotations: { 'metallb.io/loadBalancerIPs': '192.168.20.10', 'kubectl.kubernetes.io/last-applied-configuration': '{}' },
+      annotations: { 'metallb.io/loadBalancerIPs': '192.168.20.10' },
     },
     spec: {
       type: 'LoadBalancer',
@@ -28,11 +27,19 @@ test('a realistic Service is accepted and slimmed to the fields used (a copy, ne
       ipFamilies: ['IPv4'],
       ipFamilyPolicy: 'SingleStack',
       externalTrafficPolicy: 'Local',
-      ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080, nodePort: 30080 }],
+      ports: [{ port: 80, protocol: 'TCP' }],
       selector: { app: 'web' },
     },
     status: { loadBalancer: { ingress: [{ ip: '192.168.20.10' }] } },
   });
+  // The selector is read only for externalTrafficPolicy Local.
+  const cluster = validateService(set(sampleService(), ['spec', 'externalTrafficPolicy'], 'Cluster'));
+  assert.ok(cluster.ok);
+  assert.equal(cluster.value.spec.selector, undefined);
+  // Repeated strings are shared between objects.
+  const again = validateService(sampleService());
+  assert.ok(again.ok);
+  assert.equal(again.value.spec.ipFamilies, r.value.spec.ipFamilies);
   assert.notEqual(r.value.metadata, raw['metadata']);
   assert.notEqual(r.value.spec.ports, (raw['spec'] as Record<string, unknown>)['ports']);
   assert.deepEqual(r.warnings, []);
@@ -161,6 +168,17 @@ test('realistic EndpointSlices, Nodes and Namespaces are accepted and slimmed', 
   const slice = validateEndpointSlice(sampleEndpointSlice());
   assert.ok(slice.ok);
   assert.deepEqual(slice.value.endpoints, [{ addresses: ['10.1.0.5'], conditions: { ready: true, serving: true, terminating: false }, nodeName: 'node-1' }]);
+  assert.deepEqual(slice.value.metadata.labels, { 'kubernetes.io/service-name': 'web' });
+  // Only the first address is kept (the planner reads whether there is one); every address is checked.
+  const two = sampleEndpointSlice();
+  set(two, ['metadata', 'labels', 'team'], 'a');
+  set((two['endpoints'] as Record<string, unknown>[])[0] as Record<string, unknown>, ['addresses'], ['10.1.0.5', '10.1.0.6']);
+  const twoSlice = validateEndpointSlice(two);
+  assert.ok(twoSlice.ok);
+  assert.deepEqual(twoSlice.value.endpoints?.[0]?.addresses, ['10.1.0.5']);
+  assert.deepEqual(twoSlice.value.metadata.labels, { 'kubernetes.io/service-name': 'web' });
+  set((two['endpoints'] as Record<string, unknown>[])[0] as Record<string, unknown>, ['addresses'], ['10.1.0.5', '10.1.0.300']);
+  assert.equal(validateEndpointSlice(two).ok, false);
   const node = validateNode(sampleNode());
   assert.ok(node.ok);
   assert.deepEqual(node.value.status, {

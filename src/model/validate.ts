@@ -1,7 +1,16 @@
 /**
  * Validation at the edge (pure): a cluster object from outside (a manifest, later the API) is checked
  * against its Kubernetes shape and MetalLB's Service annotations, and copied into the slim typed shape
- * of `kubernetes.ts`, holding only the fields the allocator and the planner read.
+ * of `kubernetes.ts`, holding only the fields the allocator, the planner and the pipeline read
+ * (`src/allocator/request.ts`, `src/speaker/planner.ts`, `endpoints.ts`, `src/pipeline`). Fields
+ * validated but not kept: `uid`, `resourceVersion`, annotations other than MetalLB's, a Service's
+ * `apiVersion`, ports' `name`, `targetPort` and `nodePort`, its `selector` unless
+ * `externalTrafficPolicy` is `Local` (the only case it is read: IP sharing), ingress `hostname`; an
+ * EndpointSlice's `apiVersion`, labels other than `kubernetes.io/service-name`, and endpoint addresses
+ * after the first (the planner reads only whether there is one).
+ *
+ * Repeated short strings (namespaces, node names, label and annotation keys, timestamps, enumerated
+ * values) are shared through a small bounded table, so 100 000 objects hold one copy of each.
  *
  * Invariants: never throws on any input (any JSON/YAML value, of any depth or size); never returns
  * (or keeps a reference into) the input; what it accepts never makes the allocator
@@ -81,8 +90,32 @@ export function isQualifiedName(key: string): boolean {
  * substrings of 13 or more characters views into their parent, so one kept value (a timestamp)
  * would keep a whole manifest file in memory; `(' ' + s).slice(1)` flattens into a string of its own.
  */
-function own(s: string): string {
+export function own(s: string): string {
   return s.length < 13 ? s : (' ' + s).slice(1);
+}
+
+/** The table of `intern`: bounded (cleared when full), so it never grows with the cluster. */
+const INTERNED = new Map<string, string>();
+const INTERN_LIMIT = 8192;
+const INTERN_MAX_LENGTH = 64;
+
+/**
+ * One shared copy of a short string that many objects repeat (a namespace, a node name, a label key),
+ * never a slice of the input. Longer strings are copied (`own`).
+ */
+export function intern(s: string): string {
+  if (s.length > INTERN_MAX_LENGTH) return own(s);
+  const have = INTERNED.get(s);
+  if (have !== undefined) return have;
+  if (INTERNED.size >= INTERN_LIMIT) INTERNED.clear();
+  const mine = own(s);
+  INTERNED.set(mine, mine);
+  return mine;
+}
+
+/** Whether an annotation is one of MetalLB's (`metallb.io/*`, `metallb.universe.tf/*`), the only ones kept. */
+export function isMetalLbAnnotation(key: string): boolean {
+  return key.startsWith('metallb.io/') || key.startsWith('metallb.universe.tf/');
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -227,11 +260,13 @@ class Checker {
   oneOf<T extends string>(v: unknown, path: readonly FieldSegment[], values: readonly T[]): T | undefined {
     const s = this.string(v, path);
     if (s === undefined) return undefined;
-    if (!(values as readonly string[]).includes(s)) {
+    // The constant itself: one copy of `TCP` for every port.
+    const known = values.find((v) => v === s);
+    if (known === undefined) {
       this.error(path, 'unsupportedValue', `must be one of ${values.join(', ')}`, s);
       return undefined;
     }
-    return s as T;
+    return known;
   }
 
   /** An optional IP address in text (any family unless `family` is given). */
@@ -254,7 +289,7 @@ class Checker {
    * An optional map of strings with qualified-name keys (labels, annotations, selectors), copied.
    * With `labelValues`, values must be valid label values too.
    */
-  stringMap(v: unknown, path: readonly FieldSegment[], labelValues: boolean): Record<string, string> | undefined {
+  stringMap(v: unknown, path: readonly FieldSegment[], labelValues: boolean, keep?: (key: string) => boolean): Record<string, string> | undefined {
     const m = this.record(v, path);
     if (m === undefined) return undefined;
     const out: Record<string, string> = {};
@@ -277,7 +312,7 @@ class Checker {
         ok = false;
         continue;
       }
-      out[key] = own(value);
+      if (keep === undefined || keep(key)) out[intern(key)] = own(value);
     }
     return ok ? out : undefined;
   }
@@ -292,7 +327,7 @@ const NAME_RULES: Record<NameRule, { readonly test: (s: string) => boolean; read
 };
 
 /** The metadata fields every kind keeps, checked; `namespaced` kinds default their namespace. */
-function readMetadata(c: Checker, raw: Record<string, unknown>, kind: string, nameRule: NameRule, namespaced: boolean): ObjectMeta | undefined {
+function readMetadata(c: Checker, raw: Record<string, unknown>, kind: string, nameRule: NameRule, namespaced: boolean, keepLabel?: (key: string) => boolean): ObjectMeta | undefined {
   const metaRaw = raw['metadata'];
   if (metaRaw === undefined || metaRaw === null) {
     c.error(['metadata'], 'missingField', `a ${kind} needs metadata with a name`);
@@ -317,26 +352,26 @@ function readMetadata(c: Checker, raw: Record<string, unknown>, kind: string, na
     if (ns !== undefined && ns !== '' && !isDns1123Label(ns)) {
       c.error(['metadata', 'namespace'], 'invalidName', `must be ${NAME_RULES.dns1123Label.text}`, ns);
     }
-    namespace = ns === undefined || ns === '' ? 'default' : ns;
+    namespace = ns === undefined || ns === '' ? 'default' : intern(ns);
   }
   c.relabel(`${kind}/${namespace !== undefined ? `${namespace}/` : ''}${name ?? (typeof nameRaw === 'string' ? nameRaw : '?')}`);
   if (name === undefined) return undefined;
 
-  const labels = c.stringMap(meta['labels'], ['metadata', 'labels'], true);
-  const annotations = c.stringMap(meta['annotations'], ['metadata', 'annotations'], false);
-  const uid = c.string(meta['uid'], ['metadata', 'uid']);
-  const resourceVersion = c.string(meta['resourceVersion'], ['metadata', 'resourceVersion']);
+  const labels = c.stringMap(meta['labels'], ['metadata', 'labels'], true, keepLabel);
+  // Only MetalLB's annotations are read; the others are checked and dropped.
+  const annotations = c.stringMap(meta['annotations'], ['metadata', 'annotations'], false, isMetalLbAnnotation);
+  // Checked, not kept: nothing reads them.
+  c.string(meta['uid'], ['metadata', 'uid']);
+  c.string(meta['resourceVersion'], ['metadata', 'resourceVersion']);
   const created = c.string(meta['creationTimestamp'], ['metadata', 'creationTimestamp']);
   if (created !== undefined && Number.isNaN(Date.parse(created))) {
     c.error(['metadata', 'creationTimestamp'], 'invalidTimestamp', 'must be an RFC 3339 time', created);
   }
   const out: { -readonly [K in keyof ObjectMeta]: ObjectMeta[K] } = { name };
   if (namespace !== undefined) out.namespace = namespace;
-  if (uid !== undefined) out.uid = uid;
   if (labels !== undefined) out.labels = labels;
-  if (annotations !== undefined) out.annotations = annotations;
-  if (created !== undefined) out.creationTimestamp = created;
-  if (resourceVersion !== undefined) out.resourceVersion = resourceVersion;
+  if (annotations !== undefined && Object.keys(annotations).length > 0) out.annotations = annotations;
+  if (created !== undefined) out.creationTimestamp = intern(created);
   return out;
 }
 
@@ -420,14 +455,13 @@ function readPorts(c: Checker, v: unknown): ServicePort[] | undefined {
       } else targetPort = own(tp);
     } else targetPort = c.integer(tp, [...path, 'targetPort'], 1, 65535);
     if (port === undefined) continue;
-    const sp: { -readonly [K in keyof ServicePort]: ServicePort[K] } = { port };
-    if (name !== undefined) sp.name = name;
-    if (protocol !== undefined) sp.protocol = protocol;
-    if (targetPort !== undefined) sp.targetPort = targetPort;
-    if (nodePort !== undefined) sp.nodePort = nodePort;
-    out.push(sp);
+    // Kept: what IP sharing compares (`port/protocol`); `name`, `targetPort`, `nodePort` are checked only.
+    void name;
+    void nodePort;
+    void targetPort;
+    out.push(protocol === undefined ? { port } : { port, protocol });
   }
-  return out;
+  return out.slice(); // exact length: a list grown by push holds 17 slots
 }
 
 function readIngress(c: Checker, statusRaw: unknown): Service['status'] | undefined {
@@ -437,7 +471,7 @@ function readIngress(c: Checker, statusRaw: unknown): Service['status'] | undefi
   if (lb === undefined) return {};
   const list = c.list(lb['ingress'], ['status', 'loadBalancer', 'ingress']);
   if (list === undefined) return { loadBalancer: {} };
-  const ingress: { ip?: string; hostname?: string }[] = [];
+  const ingress: { ip?: string }[] = [];
   for (let i = 0; i < list.length; i++) {
     const path = ['status', 'loadBalancer', 'ingress', i];
     const item = c.record(list[i], path);
@@ -446,13 +480,10 @@ function readIngress(c: Checker, statusRaw: unknown): Service['status'] | undefi
       continue;
     }
     const ip = c.ip(item['ip'], [...path, 'ip']);
-    const hostname = c.string(item['hostname'], [...path, 'hostname']);
-    const entry: { ip?: string; hostname?: string } = {};
-    if (ip !== undefined) entry.ip = ip;
-    if (hostname !== undefined) entry.hostname = hostname;
-    ingress.push(entry);
+    c.string(item['hostname'], [...path, 'hostname']); // checked, not read
+    ingress.push(ip !== undefined ? { ip } : {});
   }
-  return { loadBalancer: { ingress } };
+  return { loadBalancer: { ingress: ingress.slice() } };
 }
 
 /**
@@ -480,7 +511,6 @@ export function validateService(raw: unknown, context: ValidationContext = {}): 
   const ports = readPorts(c, s['ports']);
   if (ports !== undefined) spec.ports = ports;
   const selector = c.stringMap(s['selector'], ['spec', 'selector'], true);
-  if (selector !== undefined) spec.selector = selector;
   const ip = clusterIp(c, s['clusterIP'], ['spec', 'clusterIP']);
   if (ip !== undefined) spec.clusterIP = ip;
   const ipsRaw = c.list(s['clusterIPs'], ['spec', 'clusterIPs']);
@@ -490,9 +520,10 @@ export function validateService(raw: unknown, context: ValidationContext = {}): 
     for (let i = 0; i < ipsRaw.length; i++) {
       const one = clusterIp(c, ipsRaw[i], ['spec', 'clusterIPs', i]);
       if (ipsRaw[i] === null) c.wrongType(['spec', 'clusterIPs', i], 'a string', null);
-      if (one !== undefined) ips.push(one);
+      // clusterIPs[0] repeats clusterIP: one string for both.
+      if (one !== undefined) ips.push(one === ip ? ip : one);
     }
-    spec.clusterIPs = ips;
+    spec.clusterIPs = ips.slice(); // exact length
   }
   const familiesRaw = c.list(s['ipFamilies'], ['spec', 'ipFamilies']);
   if (familiesRaw !== undefined) {
@@ -505,7 +536,7 @@ export function validateService(raw: unknown, context: ValidationContext = {}): 
       if (families.includes(f)) c.error(['spec', 'ipFamilies', i], 'duplicate', `${f} is listed twice`, f);
       families.push(f);
     }
-    spec.ipFamilies = families;
+    spec.ipFamilies = sharedFamilies(families);
   }
   const policy = c.oneOf(s['ipFamilyPolicy'], ['spec', 'ipFamilyPolicy'], FAMILY_POLICIES);
   if (policy !== undefined) spec.ipFamilyPolicy = policy;
@@ -518,15 +549,42 @@ export function validateService(raw: unknown, context: ValidationContext = {}): 
   if (cls !== undefined) spec.loadBalancerClass = cls;
   const etp = c.oneOf(s['externalTrafficPolicy'], ['spec', 'externalTrafficPolicy'], TRAFFIC_POLICIES);
   if (etp !== undefined) spec.externalTrafficPolicy = etp;
+  // The selector is read only for externalTrafficPolicy Local (services sharing an IP must select the same pods).
+  if (selector !== undefined && etp === 'Local') spec.selector = selector;
   const status = readIngress(c, o['status']);
 
+  void apiVersion; // checked, not read
   const svc: { -readonly [K in keyof Service]: Service[K] } = { kind: 'Service', metadata, spec };
-  if (apiVersion !== undefined) svc.apiVersion = apiVersion;
   if (status !== undefined) svc.status = status;
   return result<Service>(c, svc);
 }
 
 const ADDRESS_TYPES = ['IPv4', 'IPv6', 'FQDN'] as const;
+
+/** The lists of IP families as shared constants (every single-stack IPv4 Service holds the same one). */
+const FAMILY_LISTS: readonly (readonly IpFamilyName[])[] = [[], ['IPv4'], ['IPv6'], ['IPv4', 'IPv6'], ['IPv6', 'IPv4']].map((l) => Object.freeze(l as IpFamilyName[]));
+
+function sharedFamilies(families: readonly IpFamilyName[]): readonly IpFamilyName[] {
+  for (const l of FAMILY_LISTS) if (l.length === families.length && l.every((f, i) => f === families[i])) return l;
+  return families;
+}
+
+type Conditions = NonNullable<Endpoint['conditions']>;
+
+/** Endpoint conditions as shared constants, one per combination (3^3 with unset), made on first use. */
+const CONDITIONS = new Map<number, Conditions>();
+
+function sharedConditions(c: { ready?: boolean; serving?: boolean; terminating?: boolean }): Conditions {
+  const code = (c.ready === undefined ? 0 : c.ready ? 1 : 2) + 3 * (c.serving === undefined ? 0 : c.serving ? 1 : 2) + 9 * (c.terminating === undefined ? 0 : c.terminating ? 1 : 2);
+  let have = CONDITIONS.get(code);
+  if (have === undefined) CONDITIONS.set(code, (have = Object.freeze({ ...c })));
+  return have;
+}
+
+/** Keeps only the label that ties a slice to its Service. */
+function isServiceNameLabel(key: string): boolean {
+  return key === 'kubernetes.io/service-name';
+}
 
 /**
  * Validates an EndpointSlice (discovery.k8s.io/v1) and slims it to `EndpointSlice`: metadata (its
@@ -537,7 +595,7 @@ export function validateEndpointSlice(raw: unknown, context: ValidationContext =
   const { c, raw: o } = start(raw, 'EndpointSlice', context);
   if (o === undefined) return result<EndpointSlice>(c, undefined);
   const apiVersion = apiVersionOf(c, o);
-  const metadata = readMetadata(c, o, 'EndpointSlice', 'dns1123Subdomain', true);
+  const metadata = readMetadata(c, o, 'EndpointSlice', 'dns1123Subdomain', true, isServiceNameLabel);
   const addressType = c.oneOf(o['addressType'], ['addressType'], ADDRESS_TYPES);
   const list = c.list(o['endpoints'], ['endpoints']);
   const endpoints: Endpoint[] = [];
@@ -574,23 +632,25 @@ export function validateEndpointSlice(raw: unknown, context: ValidationContext =
     if (nodeName !== undefined && !isDns1123Subdomain(nodeName)) {
       c.error([...path, 'nodeName'], 'invalidName', `must be ${NAME_RULES.dns1123Subdomain.text}`, nodeName);
     }
-    const endpoint: { -readonly [K in keyof Endpoint]: Endpoint[K] } = { addresses };
+    // The first address only: the planner reads whether there is one.
+    const endpoint: { -readonly [K in keyof Endpoint]: Endpoint[K] } = { addresses: addresses.length === 0 ? [] : [addresses[0] as string] };
     if (condRaw !== undefined) {
       const conditions: { ready?: boolean; serving?: boolean; terminating?: boolean } = {};
       for (const name of ['ready', 'serving', 'terminating'] as const) {
         const b = c.boolean(condRaw[name], [...path, 'conditions', name]);
         if (b !== undefined) conditions[name] = b;
       }
-      endpoint.conditions = conditions;
+      endpoint.conditions = sharedConditions(conditions);
     }
-    if (nodeName !== undefined) endpoint.nodeName = nodeName;
+    if (nodeName !== undefined) endpoint.nodeName = intern(nodeName);
     endpoints.push(endpoint);
   }
+  const endpointList = endpoints.slice(); // exact length
   if (metadata === undefined) return result<EndpointSlice>(c, undefined);
+  void apiVersion; // checked, not read
   const slice: { -readonly [K in keyof EndpointSlice]: EndpointSlice[K] } = { kind: 'EndpointSlice', metadata };
-  if (apiVersion !== undefined) slice.apiVersion = apiVersion;
   if (addressType !== undefined) slice.addressType = addressType;
-  if (list !== undefined) slice.endpoints = endpoints;
+  if (list !== undefined) slice.endpoints = endpointList;
   return result<EndpointSlice>(c, slice);
 }
 

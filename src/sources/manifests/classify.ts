@@ -5,7 +5,7 @@
  * else is ignored. Keys follow `ObjectKey` of `src/model/cluster.ts`.
  */
 import type { ClusterObjectKind, ClusterObjectKinds, ObjectIssue, RawConfigObject } from '../../model/cluster.js';
-import { validateEndpointSlice, validateNamespace, validateNode, validateService } from '../../model/validate.js';
+import { intern, own, validateEndpointSlice, validateNamespace, validateNode, validateService } from '../../model/validate.js';
 import type { Validation, ValidationContext } from '../../model/validate.js';
 import type { ReadObject } from './read.js';
 
@@ -34,8 +34,11 @@ export function kindOf(object: Readonly<Record<string, unknown>>): ClusterObject
   const apiVersion = object['apiVersion'];
   const core = apiVersion === undefined || apiVersion === 'v1';
   if (typeof apiVersion === 'string' && apiVersion.startsWith('metallb.io/')) return 'Config';
-  if (kind === 'Service' || kind === 'Node' || kind === 'Namespace') return core ? kind : undefined;
-  if (kind === 'EndpointSlice') return apiVersion === undefined || (typeof apiVersion === 'string' && apiVersion.startsWith('discovery.k8s.io/')) ? kind : undefined;
+  // The constants, never the input's strings (a slice of the document would keep its text alive).
+  if (kind === 'Service') return core ? 'Service' : undefined;
+  if (kind === 'Node') return core ? 'Node' : undefined;
+  if (kind === 'Namespace') return core ? 'Namespace' : undefined;
+  if (kind === 'EndpointSlice') return apiVersion === undefined || (typeof apiVersion === 'string' && apiVersion.startsWith('discovery.k8s.io/')) ? 'EndpointSlice' : undefined;
   if (kind === 'ConfigMap' || kind === 'Secret') return core ? 'Config' : undefined;
   return undefined;
 }
@@ -49,6 +52,14 @@ function nameOf(object: Readonly<Record<string, unknown>>): { name?: string; nam
     ...(typeof name === 'string' && name !== '' ? { name } : {}),
     ...(typeof namespace === 'string' && namespace !== '' ? { namespace } : {}),
   };
+}
+
+/**
+ * `namespace/name` as a string of its own: the namespace part is shared, the name copied (a slice of
+ * the document would keep the whole document's text alive as long as the key).
+ */
+function namespacedKey(namespace: string | undefined, name: string): string {
+  return intern(`${namespace ?? 'default'}/`) + own(name);
 }
 
 /** The text that names an object of a kind in issues: `Service/ns/name`, `Node/name`. */
@@ -79,17 +90,17 @@ export function classify(read: ReadObject): Classified {
       lineOf: read.lineOf,
       blockLineOf: read.blockLineOf,
     };
-    return { kind, key: `${objectKind}/${namespace ?? 'default'}/${id}`, state: { ok: true, object: raw }, warnings: [] };
+    return { kind, key: own(`${objectKind}/${namespace ?? 'default'}/${id}`), state: { ok: true, object: raw }, warnings: [] };
   }
   const context: ValidationContext = { file, lineOf: (path) => read.lineOf(path) ?? read.line };
   let result: Validation<ClusterObjectKinds[Exclude<ClusterObjectKind, 'Config'>]>;
   let key: string | undefined;
   if (kind === 'EndpointSlice') {
     result = validateEndpointSlice(object, context);
-    key = name === undefined ? undefined : `${namespace ?? 'default'}/${name}`;
+    key = name === undefined ? undefined : namespacedKey(namespace, name);
   } else {
     result = CORE_KINDS[kind](object, context);
-    key = name === undefined ? undefined : kind === 'Service' ? `${namespace ?? 'default'}/${name}` : name;
+    key = name === undefined ? undefined : kind === 'Service' ? namespacedKey(namespace, name) : own(name);
   }
   if (key === undefined) {
     return { kind: 'unkeyed', issues: result.ok ? [] : result.issues };

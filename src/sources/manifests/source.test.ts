@@ -80,7 +80,7 @@ test(
 );
 
 test(
-  'reload: an edit yields one upsert, a comment-only edit nothing, an added and a removed object their changes',
+  'reload: an edit yields one upsert, a comment-only edit an upsert of the same value, an added and a removed object their changes',
   withDir(async (dir) => {
     const file = join(dir, 'svc.yaml');
     writeFileSync(file, [service('a'), '---', service('b')].join('\n'));
@@ -93,9 +93,14 @@ test(
     const a = edit.changes[0];
     assert.ok(a && a.op === 'upsert' && a.kind === 'Service');
     assert.equal((a.object as ClusterObjectKinds['Service']).spec.loadBalancerIP, '10.1.0.7');
+    // A comment-only edit changes the document's text, not its value: an upsert of the same value
+    // (the source keeps no values to compare with); the untouched document yields nothing.
     writeFileSync(file, ['# a comment', service('a', '  loadBalancerIP: 10.1.0.7\n'), '---', service('b')].join('\n'));
+    const comment = await source.reload([file]);
+    assert.deepEqual(summary(comment), ['upsert Service default/a']);
+    assert.deepEqual(comment.changes[0], a);
     assert.deepEqual(summary(await source.reload([file])), []);
-    writeFileSync(file, [service('a', '  loadBalancerIP: 10.1.0.7\n'), '---', service('c')].join('\n'));
+    writeFileSync(file, ['# a comment', service('a', '  loadBalancerIP: 10.1.0.7\n'), '---', service('c')].join('\n'));
     assert.deepEqual(summary(await source.reload([file])), ['delete Service default/b', 'upsert Service default/c']);
   }),
 );
@@ -276,5 +281,75 @@ test(
     } finally {
       watcher.close();
     }
+  }),
+);
+
+test(
+  'duplicates across reloads: the value of a copy that wins again is read again from its file',
+  withDir(async (dir) => {
+    const a = join(dir, 'a.yaml');
+    const b = join(dir, 'b.yaml');
+    writeFileSync(a, [service('other'), '---', service('web', '  loadBalancerIP: 10.1.0.1\n')].join('\n'));
+    const source = new ManifestSource([dir]);
+    assert.deepEqual(summary(await source.load()), ['upsert Service default/other', 'upsert Service default/web']);
+    // A later file defines it too: it wins.
+    writeFileSync(b, service('web', '  loadBalancerIP: 10.1.0.2\n'));
+    const dup = await source.reload([b]);
+    assert.deepEqual(summary(dup), ['upsert Service default/web']);
+    assert.equal((dup.changes[0] as { object: ClusterObjectKinds['Service'] }).object.spec.loadBalancerIP, '10.1.0.2');
+    // Deleting the winner brings back the copy of a.yaml, whose value the source did not keep.
+    unlinkSync(b);
+    const back = await source.reload([b]);
+    assert.deepEqual(summary(back), ['upsert Service default/web']);
+    assert.equal((back.changes[0] as { object: ClusterObjectKinds['Service'] }).object.spec.loadBalancerIP, '10.1.0.1');
+    // The same text in the winner and the other copy: nothing to pass on when the winner goes.
+    writeFileSync(b, readFileSync(a, 'utf8'));
+    assert.deepEqual(summary(await source.reload([b])), []);
+    unlinkSync(b);
+    assert.deepEqual(summary(await source.reload([b])), []);
+  }),
+);
+
+test(
+  'duplicates: a copy that wins again while its file does not parse is passed on once the file is fixed',
+  withDir(async (dir) => {
+    const a = join(dir, 'a.yaml');
+    const b = join(dir, 'b.yaml');
+    writeFileSync(a, service('web', '  loadBalancerIP: 10.1.0.1\n'));
+    const source = new ManifestSource([dir]);
+    await source.load();
+    writeFileSync(b, service('web', '  loadBalancerIP: 10.1.0.2\n'));
+    await source.reload([b]);
+    writeFileSync(a, service('web', '  loadBalancerIP: 10.1.0.1\n') + 'metadata: [\n');
+    const broken = await source.reload([a]);
+    assert.deepEqual(summary(broken), []);
+    unlinkSync(b);
+    // a.yaml keeps its last good objects, but its copy's value cannot be read: nothing yet.
+    assert.deepEqual(summary(await source.reload([b])), []);
+    writeFileSync(a, service('web', '  loadBalancerIP: 10.1.0.1\n'));
+    const fixed = await source.reload([a]);
+    assert.deepEqual(summary(fixed), ['upsert Service default/web']);
+    assert.equal((fixed.changes[0] as { object: ClusterObjectKinds['Service'] }).object.spec.loadBalancerIP, '10.1.0.1');
+  }),
+);
+
+test(
+  'an object defined twice in one file: the later copy counts; removing it brings the earlier back',
+  withDir(async (dir) => {
+    const file = join(dir, 'a.yaml');
+    const early = service('web', '  loadBalancerIP: 10.1.0.1\n');
+    const late = service('web', '  loadBalancerIP: 10.1.0.2\n');
+    writeFileSync(file, [service('x'), '---', early, '---', late].join('\n'));
+    const source = new ManifestSource([file]);
+    const first = await source.load();
+    assert.deepEqual(summary(first), ['upsert Service default/web', 'upsert Service default/x']);
+    const web = first.changes.find((c) => c.key === 'default/web') as { object: ClusterObjectKinds['Service'] };
+    assert.equal(web.object.spec.loadBalancerIP, '10.1.0.2');
+    assert.deepEqual(first.sourceIssues?.[0]?.issues.map((i) => i.rule), ['duplicateObject']);
+    writeFileSync(file, [service('x'), '---', early].join('\n'));
+    const back = await source.reload([file]);
+    assert.deepEqual(summary(back), ['upsert Service default/web']);
+    assert.equal((back.changes[0] as { object: ClusterObjectKinds['Service'] }).object.spec.loadBalancerIP, '10.1.0.1');
+    assert.deepEqual(back.sourceIssues, [{ scope: file, issues: [] }]);
   }),
 );
