@@ -59,8 +59,14 @@ const failedRequestBesideAnAutomaticChoice: AllocationInput = {
   options: { standalone: true },
 };
 
-test('standalone: a request refused by a status IP, one of whose addresses an automatic choice wants, survives a restart', {
-  todo: 'the restart reports the failed request against 10.0.1.1 (now a status IP of a/s0) instead of fd00:: (a/s2): a failed request does not keep automatic choices off its other address',
-}, () => {
+test('standalone: a request refused by a status IP, one of whose addresses an automatic choice wants, survives a restart', () => {
   assertRestartMovesNothing(failedRequestBesideAnAutomaticChoice);
+  // a/s1's request is refused by a/s2's status on fd00::, and still keeps a/s0's automatic choice
+  // off 10.0.1.1 (README "Standalone mode", rule 1); a/s0 looks further.
+  const r = new Map(allocateAll(failedRequestBesideAnAutomaticChoice).services.map((x) => [x.service, x]));
+  assert.equal(r.get('a/s1')?.error?.rule, 'sharingNotAllowed');
+  assert.match(r.get('a/s1')?.error?.message ?? '', /^fd00:: is already used by a\/s2/);
+  assert.deepEqual(r.get('a/s2')?.ips, ['fd00::', '10.0.3.5']);
+  assert.equal(r.get('a/s0')?.ips.length, 1);
+  assert.notEqual(r.get('a/s0')?.ips[0], '10.0.1.1');
 });
