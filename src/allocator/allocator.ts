@@ -47,6 +47,7 @@ import type {
   AllocationEvent,
   AllocationInput,
   AllocationResult,
+  AllocationRule,
   AllocatorChanges,
   AllocatorOptions,
   NamespaceLabels,
@@ -95,6 +96,11 @@ export interface ServiceEntry {
   freed?: (readonly [IpFamily, bigint, string])[] | undefined;
   /** Standalone mode: addresses the last evaluation refused because a stronger claim held them. */
   trail?: Trail | undefined;
+  /**
+   * Standalone mode: the requested addresses of a request refused by a stronger claim: they stay
+   * closed to weaker claims (README "Standalone mode", rule 1), as if the request held them.
+   */
+  reserved?: readonly IpAddress[] | undefined;
 }
 
 /**
@@ -138,6 +144,7 @@ function newEntry(service: Service, req: ServiceRequest): ServiceEntry {
     announce: false,
     freed: undefined,
     trail: undefined,
+    reserved: undefined,
   };
 }
 
@@ -178,6 +185,8 @@ export interface AllocatorState {
    * or a set once there are several.
    */
   readonly refusedAt: Record<IpFamily, Map<bigint, string | Set<string>>>;
+  /** Standalone mode: address -> services whose refused request reserves it (`ServiceEntry.reserved`). */
+  readonly reserved: Record<IpFamily, Map<bigint, string[]>>;
   /** Standalone mode: services to evaluate again, because an address they wanted was freed. */
   readonly woken: Set<string>;
   /** Standalone mode: the work queue, a binary heap in service order. */
@@ -259,6 +268,7 @@ function newState(
     dirty: new Set(),
     epoch: 0,
     refusedAt: { ipv4: new Map(), ipv6: new Map() },
+    reserved: { ipv4: new Map(), ipv6: new Map() },
     woken: new Set(),
     queue: [],
   };
@@ -480,6 +490,41 @@ function counts(st: AllocatorState, req: ServiceRequest, key: string, family: Ip
  * `view` (standalone mode), only holders with a stronger claim than the view's count.
  */
 function sharingProblem(st: AllocatorState, req: ServiceRequest, family: IpFamily, value: bigint, view?: View): AllocationError | undefined {
+  return holderProblem(st, req, family, value, view) ?? (view ? reservationProblem(st, req, family, value, view) : undefined);
+}
+
+/**
+ * Standalone mode: why a stronger request that was refused elsewhere keeps `req` off the address
+ * (`ServiceEntry.reserved`), or undefined.
+ */
+function reservationProblem(st: AllocatorState, req: ServiceRequest, family: IpFamily, value: bigint, view: View): AllocationError | undefined {
+  const list = st.reserved[family].get(value);
+  if (!list) return undefined;
+  let by: ServiceRequest | undefined;
+  for (const key of list) {
+    if (key === req.key) continue;
+    const r = st.entries.get(key)?.req;
+    if (!r || compatible(r, req) || !stronger(r, REQUESTED, view.req, view.rank)) continue;
+    if (by === undefined || r.key < by.key) by = r;
+  }
+  if (by === undefined) return undefined;
+  const rule: AllocationRule =
+    by.sharingKey === '' || req.sharingKey === ''
+      ? 'sharingNotAllowed'
+      : by.sharingKey !== req.sharingKey
+        ? 'sharingKeyMismatch'
+        : by.backendKey !== req.backendKey
+          ? 'backendKeyMismatch'
+          : 'portInUse';
+  return {
+    reason: 'AllocationFailed',
+    rule,
+    message: `${formatIpValue(family, value)} is requested by ${by.key}, whose request comes first and may not share it`,
+  };
+}
+
+/** Why a holder of the address keeps `req` off it (with a `view`, only stronger holders count). */
+function holderProblem(st: AllocatorState, req: ServiceRequest, family: IpFamily, value: bigint, view?: View): AllocationError | undefined {
   const use = st.used[family].get(value);
   if (!use) return undefined;
   let holder: string | undefined;
@@ -653,7 +698,7 @@ function probeFor(st: AllocatorState, pool: PoolState, family: IpFamily, req: Se
       if (off >= size) off -= size;
     }
     const v = addressAt(space, off);
-    if (!st.used[family].has(v)) return { value: v, idx: i };
+    if (!st.used[family].has(v) && !st.reserved[family].has(v)) return { value: v, idx: i };
     if (sharingProblem(st, req, family, v, { req, rank: autoRank(poolOrd, i) }) === undefined) return { value: v, idx: i };
     if (i < TRAIL_PROBES) sa.trail.push(family, v);
     else (sa.watch ??= new Set()).add(pool.name);
@@ -1226,7 +1271,53 @@ function unregister(st: AllocatorState, e: ServiceEntry): void {
   }
   e.trail = undefined;
   clearPending(st, e);
+  unreserve(st, e);
 }
+
+/** Lifts `e`'s reservation; the services it kept off those addresses look again. */
+function unreserve(st: AllocatorState, e: ServiceEntry): void {
+  const ips = e.reserved;
+  if (!ips) return;
+  e.reserved = undefined;
+  for (const ip of ips) {
+    const at = st.reserved[ip.family];
+    const list = at.get(ip.value);
+    if (!list) continue;
+    const rest = list.filter((k) => k !== e.req.key);
+    if (rest.length === 0) at.delete(ip.value);
+    else at.set(ip.value, rest);
+    const pool = poolOf(st, ip).pool;
+    if (pool) wakeAt(st, ip.family, ip.value, pool.name);
+  }
+}
+
+/**
+ * A request refused by a stronger claim on one of its addresses still outranks the weaker claims on
+ * all of them: it reserves them and evicts the weaker holders it may not share with. Without this,
+ * an automatic choice would take a requested address while the request is refused, and a restart
+ * (that address now a status) would refuse the request for another reason than before.
+ */
+function reserve(st: AllocatorState, e: ServiceEntry, ips: readonly IpAddress[], ctx: Ctx): void {
+  e.reserved = ips;
+  for (const ip of ips) {
+    const at = st.reserved[ip.family];
+    const list = at.get(ip.value);
+    if (list) list.push(e.req.key);
+    else at.set(ip.value, [e.req.key]);
+    const use = st.used[ip.family].get(ip.value);
+    if (!use) continue;
+    for (const key of [...use.services]) {
+      const h = st.entries.get(key);
+      if (!h || h === e || compatible(e.req, h.req)) continue;
+      if (!stronger(e.req, REQUESTED, h.req, rankAt(h, ip.family, ip.value))) continue;
+      touch(ctx, h);
+      release(st, h);
+      st.woken.add(key);
+    }
+  }
+}
+
+const SHARING_RULES: ReadonlySet<AllocationRule> = new Set(['sharingNotAllowed', 'sharingKeyMismatch', 'backendKeyMismatch', 'portInUse']);
 
 function register(st: AllocatorState, e: ServiceEntry, sa: Probe, deps: readonly string[]): void {
   if (sa.trail.length > 0) {
@@ -1338,6 +1429,7 @@ function evaluate(st: AllocatorState, e: ServiceEntry, announce: boolean, ctx: C
     if ('error' in r) {
       setFailed(st, e, r, ctx);
       deps = r.deps;
+      if (req.requestedIps && SHARING_RULES.has(r.error.rule)) reserve(st, e, req.requestedIps, ctx);
     } else {
       const moved = claim(st, e, r.pool, r.ips, r.ranks as readonly Rank[], ctx);
       if (r.ips.length === 1 && req.policy === 'PreferDualStack' && req.family === 'dual') {
