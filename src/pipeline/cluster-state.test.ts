@@ -105,3 +105,22 @@ test('a deleted service leaves the allocator and frees its IP', () => {
   assert.equal(state.allocation('a/db')?.ips[0], '10.20.0.1');
   assert.equal(state.poolUsage()[0]?.inUse, 1);
 });
+
+test('an upsert holding the same value changes nothing (a comment edited in a file)', () => {
+  const state = new ClusterState({ standalone: true });
+  const node = { kind: 'Node' as const, metadata: { name: 'n1', labels: { rack: 'a' } } };
+  state.apply({ changes: [upsertConfig(configMap('10.20.0.0/24')), upsertService(service('web')), { op: 'upsert', kind: 'Node', key: 'n1', object: node }] });
+  const again = state.apply({
+    changes: [
+      upsertConfig(configMap('10.20.0.0/24')),
+      upsertService(service('web')),
+      { op: 'upsert', kind: 'Node', key: 'n1', object: { ...node, metadata: { ...node.metadata } } },
+    ],
+  });
+  assert.equal(again.config.status, 'unchanged');
+  assert.deepEqual([...again.services], []);
+  assert.deepEqual([...again.nodes], []);
+  assert.equal(state.node('n1'), node);
+  const relabelled = state.apply({ changes: [{ op: 'upsert', kind: 'Node', key: 'n1', object: { ...node, metadata: { name: 'n1', labels: { rack: 'b' } } } }] });
+  assert.deepEqual([...relabelled.nodes], ['n1']);
+});

@@ -225,6 +225,10 @@ export class ClusterState implements PlanSource {
         continue;
       }
       if (this.#invalid.delete(id)) repaired.push({ kind: change.kind, key: change.key });
+      // A source may pass on an object whose text changed but whose value did not (a comment
+      // edited): holding the same value, nothing changes (a Node or configuration object would
+      // otherwise replan every service).
+      if (change.op === 'upsert' && this.#holdsSame(change.kind, change.key, change.object)) continue;
       if (change.op === 'upsert' && change.origin && change.kind === 'Service') this.#origins.set(id, change.origin);
       else if (change.op === 'delete') this.#origins.delete(id);
       switch (change.kind) {
@@ -311,6 +315,33 @@ export class ClusterState implements PlanSource {
       repaired,
       sourceIssues,
     };
+  }
+
+  /** Whether the object held for `kind`/`key` has the value `object` (compared as JSON). */
+  #holdsSame(kind: ClusterObjectKind, key: string, object: unknown): boolean {
+    let held: unknown;
+    switch (kind) {
+      case 'Service':
+        held = this.#services.get(key);
+        break;
+      case 'EndpointSlice':
+        held = this.#slices.get(key);
+        break;
+      case 'Node':
+        held = this.#nodes.get(key);
+        break;
+      case 'Namespace': {
+        const labels = this.#namespaces.get(key);
+        held = labels === undefined ? undefined : { name: key, labels };
+        break;
+      }
+      case 'Config': {
+        const c = this.#configObjects.get(key);
+        // Line numbers are part of a configuration object's reports: compare its origin too.
+        return c !== undefined && sameJson(c.object, (object as RawConfigObject).object) && sameJson(c.origin, (object as RawConfigObject).origin);
+      }
+    }
+    return held !== undefined && (held === object || sameJson(held, object));
   }
 
   #has(kind: ClusterObjectKind, key: string): boolean {

@@ -452,6 +452,11 @@ export class NodePlanner {
     this.#options = options;
   }
 
+  /** The configured peers that select this node, in configuration order (none while not planning). */
+  peers(): readonly PeerConfig[] {
+    return (this.#context?.peers ?? []).map((p) => p.config);
+  }
+
   /** Whether the node's Node object and a configuration are known (else nothing is announced). */
   get planning(): boolean {
     return this.#context !== undefined;

@@ -334,7 +334,7 @@ export class SpeakerRuntime {
     const previous = this.#sessionConfig;
     this.#sessionConfig = config;
     const desired = new Map<string, PeerSettings>();
-    if (node) for (const p of this.planner.plan().peers) desired.set(p.name, sessionSettingsFor(p.config, node));
+    if (node) for (const p of this.planner.peers()) desired.set(p.name, sessionSettingsFor(p, node));
 
     // Which current peer name each new name continues, and whether the change needs a new session.
     const continues = new Map<string, { readonly from: string; readonly reset: boolean; readonly fields: readonly string[] }>();
