@@ -9,10 +9,17 @@
  *    summary json` shows every prefix received from every node (PfxRcd);
  * 2. changes: 100 changes per edit style (25 each of add, remove, change IP, endpoint not ready,
  *    interleaved), each one file operation; the clock runs from the rename (or unlink) that makes it
- *    visible until `show bgp ipv4 unicast PREFIX json` shows the result (every node's path, or none).
- *    Before each change FRR must show the state before it (awaited, same limit), so a change never
- *    passes by doing nothing and a slow change is not charged to the next;
- * 3. memory: VmHWM of each speaker process after the start and at the end.
+ *    visible until `show bgp ipv4 unicast PREFIX json` shows the result, at two points (bench/scale-
+ *    report.ts `Milestone`): FRR has received it, and FRR's decision process has selected it. Before
+ *    each change FRR must have selected the state before it (awaited, same limit), so a change never
+ *    passes by doing nothing, a slow change is not charged to the next, and bgpd's decision queue is
+ *    idle when each change starts;
+ * 3. the floor: a reference sender (ExaBGP, bench/scale-reference.ts) announces and withdraws a
+ *    prefix of its own between the speaker's changes, timed from its API command the same way, so
+ *    FRR's own share of a change is measured in the same run;
+ * 4. with --trace, each change broken down from the speakers' `manifestsApplied` debug lines: file
+ *    event noticed, re-read started, UPDATEs written;
+ * 5. memory: VmHWM of each speaker process after the start and at the end.
  * FRR is read on bgpd's (and zebra's) vty socket (test/interop/lab/vty.ts), never a vtysh process.
  *
  * Every wait has an explicit limit (flags below); a limit reached is a FAIL row in the report, not a
@@ -35,8 +42,9 @@ import type { SeedTopology } from '../test/interop/lab/seed-topology.js';
 import { VtyClient } from '../test/interop/lab/vty.js';
 import { SERVICES_FILE, SLICES_FILE, ScaleManifests } from './scale-manifests.js';
 import type { ChangeStep, EditStyle, FileOp, PrefixExpectation } from './scale-manifests.js';
+import { ReferenceSender } from './scale-reference.js';
 import { renderReport } from './scale-report.js';
-import type { BenchSettings, ChangeRecord, RunResult } from './scale-report.js';
+import type { BenchSettings, ChangeRecord, ChangeTrace, ReferenceRecord, RunResult } from './scale-report.js';
 
 const USAGE = `usage: node dist/bench/scale.js [SIZE...] [options]   (root; npm run bench:scale -- [SIZE...] [options])
 
@@ -53,6 +61,8 @@ const USAGE = `usage: node dist/bench/scale.js [SIZE...] [options]   (root; npm 
   --settle-timeout-ms MS    limit for FRR's FIB to hold every route before the changes (default 60000)
   --gap-ms MS               pause between changes (default 20)
   --log-level LEVEL         the speakers' --log-level (default info, as a user runs it)
+  --reference-changes N     reference sender (ExaBGP) changes per edit style, interleaved (default changes / 2; 0: none)
+  --trace                   speakers at --log-level debug; break each change down from their log
   --quick                   development: 1000 services, two nodes, 20 changes per style, no file written
   --no-write                print the report only
   --out FILE                write the report here (default bench/results/scale.md)
@@ -94,20 +104,51 @@ async function summaryPeers(vty: VtyClient): Promise<Record<string, SummaryPeer>
   return j.peers ?? j.ipv4Unicast?.peers ?? {};
 }
 
-async function pathCount(vty: VtyClient, prefix: string): Promise<number> {
-  const j = await vty.json<{ paths?: readonly unknown[] }>(`show bgp ipv4 unicast ${prefix} json`);
-  return j.paths?.length ?? 0;
+interface PathJson {
+  readonly valid?: boolean;
+  readonly removed?: boolean;
+  readonly multipath?: boolean;
+  readonly bestpath?: { readonly overall?: boolean };
 }
 
-async function tableShows(vty: VtyClient, want: readonly PrefixExpectation[]): Promise<{ ok: boolean; seen: string }> {
-  let ok = true;
+/** What FRR's table shows of some prefixes against what they should show. */
+interface TableView {
+  /** Every prefix has its expected paths received (listed, not marked removed), and no other. */
+  readonly received: boolean;
+  /** Every prefix's expected paths are selected (best path and multipaths), and no other path is listed. */
+  readonly selected: boolean;
+  readonly seen: string;
+}
+
+async function prefixPaths(vty: VtyClient, prefix: string): Promise<readonly PathJson[]> {
+  try {
+    const j = await vty.json<{ paths?: readonly PathJson[] }>(`show bgp ipv4 unicast ${prefix} json`);
+    return j.paths ?? [];
+  } catch (e) {
+    // bgpd answers a prefix it does not hold with status 1 and "{}".
+    if (e instanceof Error && /status 1: \{\}$/.test(e.message)) return [];
+    throw e;
+  }
+}
+
+async function tableView(vty: VtyClient, want: readonly PrefixExpectation[]): Promise<TableView> {
+  let received = true;
+  let selected = true;
   const seen: string[] = [];
   for (const e of want) {
-    const n = await pathCount(vty, e.prefix);
-    seen.push(`${e.prefix}: ${n} paths`);
-    if (n !== e.paths) ok = false;
+    const paths = await prefixPaths(vty, e.prefix);
+    let live = 0;
+    let chosen = 0;
+    for (const p of paths) {
+      if (p.removed === true) continue;
+      live++;
+      if (p.bestpath?.overall === true || p.multipath === true) chosen++;
+    }
+    seen.push(`${e.prefix}: ${paths.length} paths, ${paths.length - live} removed, ${chosen} selected`);
+    if (live !== e.paths) received = false;
+    if (paths.length !== e.paths || chosen !== e.paths) selected = false;
   }
-  return { ok, seen: seen.join(', ') };
+  return { received, selected, seen: seen.join(', ') };
 }
 
 /** Makes a file operation in `dir`; returns the time it became visible (the rename or unlink). */
@@ -127,7 +168,7 @@ function applyFileOp(dir: string, op: FileOp): number {
 }
 
 function notMade(step: ChangeStep, why: string): ChangeRecord {
-  return { style: step.style, kind: step.kind, warmup: step.warmup, service: step.service, field: step.field, made: false, ms: undefined, failure: `not made: ${why}` };
+  return { style: step.style, kind: step.kind, warmup: step.warmup, service: step.service, field: step.field, made: false, receivedMs: undefined, selectedMs: undefined, failure: `not made: ${why}` };
 }
 
 function errorLines(log: string, max: number): string[] {
@@ -157,6 +198,7 @@ async function measureRun(o: RunOptions): Promise<RunResult> {
     manifestBytes: {},
     start: { establishedMs: {}, allMs: {}, totalMs: undefined, fibMs: undefined },
     changes: [],
+    reference: [],
     skipped: [],
     rss: [],
     frrBgpdKiB: undefined,
@@ -190,6 +232,16 @@ async function measureRun(o: RunOptions): Promise<RunResult> {
     vty = await VtyClient.connect(topo.frr.bgpdVty);
     zebraVty = await VtyClient.connect(`${topo.frr.runDir}/zebra.vty`);
     const want = o.services + 1; // and argocd-server
+    // The reference sender is up before the speakers start, so its start costs their start nothing.
+    let ref: ReferenceSender | undefined;
+    if (s.referenceChanges > 0) {
+      try {
+        ref = await ReferenceSender.start(lab, topo.frr, { host: 118, asn: 64512, routerAddress: topo.router.v4, timeoutMs: 30_000 });
+      } catch (e) {
+        result.errors.push(`reference sender: ${e instanceof Error ? e.message : String(e)}; no floor measured`);
+      }
+    }
+    const starts = new Map<ChangeRecord, number>();
 
     // 1. Start to every prefix in FRR.
     process.stdout.write(`bench: ${o.services} services, ${o.nodeCount} node(s): starting the speakers...\n`);
@@ -248,8 +300,14 @@ async function measureRun(o: RunOptions): Promise<RunResult> {
       for (const style of o.styles) {
         const steps = manifests.changes(style);
         process.stdout.write(`bench: ${o.services} services, ${o.nodeCount} node(s): ${steps.length} ${style} changes...\n`);
-        await measureChanges(vty, topo, steps, s, result);
+        await measureChanges(vty, topo, steps, s, result, ref, starts);
       }
+      if (s.trace) {
+        const offset = monotonicOffset();
+        const logs = topo.nodes.map((n) => (n.speaker ? appliedLines(lab.log(n.speaker), offset) : []));
+        attachTraces(starts, logs, s.changeTimeoutMs);
+      }
+      ref?.close();
     } else {
       const why = 'the start did not complete';
       for (const style of o.styles) {
@@ -285,11 +343,61 @@ async function measureRun(o: RunOptions): Promise<RunResult> {
   return result;
 }
 
-async function measureChanges(vty: VtyClient, topo: SeedTopology, steps: readonly ChangeStep[], s: BenchSettings, result: RunResult): Promise<void> {
+/** The prefix the reference sender announces and withdraws (in the bench range, never a Service's IP). */
+const REFERENCE_PREFIX = '198.19.255.1/32';
+
+/**
+ * Polls FRR until it has selected `want`, from `t0`; returns when it had received and selected it,
+ * or a failure after the limit.
+ */
+async function awaitTable(vty: VtyClient, want: readonly PrefixExpectation[], t0: number, limitMs: number): Promise<{ receivedMs: number | undefined; selectedMs: number | undefined; failure: string | undefined }> {
+  let receivedMs: number | undefined;
+  for (;;) {
+    const view = await tableView(vty, want);
+    const now = performance.now() - t0;
+    if (view.received && receivedMs === undefined) receivedMs = now;
+    if (view.selected) return { receivedMs: receivedMs ?? now, selectedMs: now, failure: undefined };
+    if (now > limitMs) return { receivedMs, selectedMs: undefined, failure: `timed out after ${limitMs} ms (${view.seen})` };
+    await sleep(1);
+  }
+}
+
+/** Waits (up to the limit) until FRR has selected `want`: the state before a change. */
+async function awaitBefore(vty: VtyClient, want: readonly PrefixExpectation[], limitMs: number): Promise<string | undefined> {
+  const b0 = performance.now();
+  for (;;) {
+    const view = await tableView(vty, want);
+    if (view.selected) return undefined;
+    if (performance.now() - b0 > limitMs) return `FRR did not show the state before the change within ${limitMs} ms (${view.seen})`;
+    await sleep(5);
+  }
+}
+
+/** One reference change (announce or withdraw, in turn), measured like ours. */
+async function measureReference(vty: VtyClient, ref: ReferenceSender, s: BenchSettings, result: RunResult): Promise<void> {
+  const op: ReferenceRecord['op'] = result.reference.length % 2 === 0 ? 'announce' : 'withdraw';
+  const record: ReferenceRecord = { op, receivedMs: undefined, selectedMs: undefined, failure: undefined };
+  result.reference.push(record);
+  const before = await awaitBefore(vty, [{ prefix: REFERENCE_PREFIX, paths: op === 'announce' ? 0 : 1 }], s.changeTimeoutMs);
+  if (before !== undefined) {
+    record.failure = before;
+    return;
+  }
+  const t0 = op === 'announce' ? ref.announce(REFERENCE_PREFIX) : ref.withdraw(REFERENCE_PREFIX);
+  const r = await awaitTable(vty, [{ prefix: REFERENCE_PREFIX, paths: op === 'announce' ? 1 : 0 }], t0, s.changeTimeoutMs);
+  record.receivedMs = r.receivedMs;
+  record.selectedMs = r.selectedMs;
+  record.failure = r.failure;
+  await sleep(s.gapMs);
+}
+
+async function measureChanges(vty: VtyClient, topo: SeedTopology, steps: readonly ChangeStep[], s: BenchSettings, result: RunResult, ref: ReferenceSender | undefined, starts: Map<ChangeRecord, number>): Promise<void> {
   let timeouts = 0;
   let skipped = 0;
   let why = '';
   let style: EditStyle | undefined;
+  let counted = 0;
+  let referenceMade = 0;
   const budgetEnd = performance.now() + s.changesBudgetS * 1000;
   for (const step of steps) {
     style = step.style;
@@ -302,44 +410,91 @@ async function measureChanges(vty: VtyClient, topo: SeedTopology, steps: readonl
       }
       continue;
     }
-    const record: ChangeRecord = { style: step.style, kind: step.kind, warmup: step.warmup, service: step.service, field: step.field, made: true, ms: undefined, failure: undefined };
+    const record: ChangeRecord = { style: step.style, kind: step.kind, warmup: step.warmup, service: step.service, field: step.field, made: true, receivedMs: undefined, selectedMs: undefined, failure: undefined };
     // The state before the change, awaited: a slow previous change must not poison this one.
-    const b0 = performance.now();
-    for (;;) {
-      const before = await tableShows(vty, step.before);
-      if (before.ok) break;
-      if (performance.now() - b0 > s.changeTimeoutMs) {
-        record.failure = `FRR did not show the state before the change within ${s.changeTimeoutMs} ms (${before.seen})`;
-        timeouts++;
-        break;
-      }
-      await sleep(5);
+    const before = await awaitBefore(vty, step.before, s.changeTimeoutMs);
+    if (before !== undefined) {
+      record.failure = before;
+      timeouts++;
     }
     const t0 = applyFileOp(topo.manifestsDir, step.prepare());
+    starts.set(record, t0);
     if (record.failure === undefined) {
-      for (;;) {
-        const after = await tableShows(vty, step.after);
-        const now = performance.now() - t0;
-        if (after.ok) {
-          record.ms = now;
-          break;
-        }
-        if (now > s.changeTimeoutMs) {
-          record.failure = `timed out after ${s.changeTimeoutMs} ms (${after.seen})`;
-          timeouts++;
-          break;
-        }
-        await sleep(1);
-      }
+      const r = await awaitTable(vty, step.after, t0, s.changeTimeoutMs);
+      record.receivedMs = r.receivedMs;
+      record.selectedMs = r.selectedMs;
+      record.failure = r.failure;
+      if (r.failure !== undefined) timeouts++;
     }
     result.changes.push(record);
-    const tag = record.ms !== undefined ? `${record.ms.toFixed(1)} ms` : `FAIL: ${record.failure ?? ''}`;
+    const tag = record.selectedMs !== undefined ? `${(record.receivedMs ?? NaN).toFixed(1)} / ${record.selectedMs.toFixed(1)} ms` : `FAIL: ${record.failure ?? ''}`;
     if (record.failure !== undefined || result.changes.length % 20 === 0) {
       process.stdout.write(`  ${step.style} ${step.kind}${step.warmup ? ' (warm-up)' : ''} ${step.service}: ${tag}\n`);
     }
     await sleep(s.gapMs);
+    // The reference sender's change after every other counted change of ours.
+    if (!step.warmup && ++counted % 2 === 0 && ref && referenceMade < s.referenceChanges) {
+      referenceMade++;
+      await measureReference(vty, ref, s, result);
+    }
   }
   if (skipped > 0 && style) result.skipped.push({ style, count: skipped, why });
+}
+
+/** One `manifestsApplied` debug line, on the benchmark's clock (`performance.now()`). */
+interface AppliedLine {
+  readonly noticed: number;
+  readonly read: number;
+  readonly written: number;
+}
+
+/** CLOCK_MONOTONIC in ms minus `performance.now()`: the two advance together within a process. */
+function monotonicOffset(): number {
+  return Number(process.hrtime.bigint()) / 1e6 - performance.now();
+}
+
+/** The `manifestsApplied` lines of a speaker's log, oldest first. */
+export function appliedLines(log: string, offset: number): AppliedLine[] {
+  const out: AppliedLine[] = [];
+  for (const line of log.split('\n')) {
+    if (!line.includes('"manifestsApplied"')) continue;
+    let j: { monotonicMs?: number; quietMs?: number; queuedMs?: number; readMs?: number; applyMs?: number };
+    try {
+      j = JSON.parse(line) as typeof j;
+    } catch {
+      continue;
+    }
+    // The speaker's CLOCK_MONOTONIC, on this process's `performance.now()`.
+    const written = j.monotonicMs !== undefined ? j.monotonicMs - offset : undefined;
+    if (written === undefined || j.readMs === undefined || j.applyMs === undefined || j.queuedMs === undefined || j.quietMs === undefined) continue;
+    const read = written - j.applyMs - j.readMs;
+    out.push({ noticed: read - j.queuedMs - j.quietMs, read, written });
+  }
+  return out;
+}
+
+/**
+ * Gives each change the trace of the reload that carried it, on every node: the first
+ * `manifestsApplied` line whose re-read started at or after the file operation (both on
+ * CLOCK_MONOTONIC), within the limit; the slowest node's times. Writing the temporary file before the
+ * rename already wakes the watcher, so the rename's event may join a batch noticed before it: then
+ * `noticedMs` is left out (the read still starts after the rename's quiet time).
+ */
+function attachTraces(starts: ReadonlyMap<ChangeRecord, number>, logs: readonly AppliedLine[][], limitMs: number): void {
+  for (const [record, t0] of starts) {
+    if (record.selectedMs === undefined) continue;
+    let trace: ChangeTrace | undefined;
+    for (const lines of logs) {
+      const l = lines.find((x) => x.read >= t0 && x.read <= t0 + limitMs);
+      if (!l) {
+        trace = undefined;
+        break;
+      }
+      const mine: ChangeTrace = { noticedMs: l.noticed >= t0 ? l.noticed - t0 : undefined, readMs: l.read - t0, writtenMs: l.written - t0 };
+      if (!trace || mine.writtenMs > trace.writtenMs) trace = mine;
+    }
+    record.trace = trace;
+  }
 }
 
 function frrVersion(): string {
@@ -397,6 +552,8 @@ function parseCommandLine() {
       'settle-timeout-ms': { type: 'string' },
       'gap-ms': { type: 'string' },
       'log-level': { type: 'string' },
+      'reference-changes': { type: 'string' },
+      trace: { type: 'boolean' },
       quick: { type: 'boolean' },
       'no-write': { type: 'boolean' },
       out: { type: 'string' },
@@ -432,8 +589,11 @@ async function main(): Promise<number> {
     changesBudgetS: Math.max(1, positiveInt('changes-budget-s', values['changes-budget-s'], 120)),
     settleTimeoutMs: positiveInt('settle-timeout-ms', values['settle-timeout-ms'], 60_000),
     gapMs: positiveInt('gap-ms', values['gap-ms'], 20),
-    logLevel: values['log-level'] ?? 'info',
+    logLevel: values['log-level'] ?? (values.trace === true ? 'debug' : 'info'),
+    referenceChanges: positiveInt('reference-changes', values['reference-changes'], Math.floor(positiveInt('changes', values.changes, quick ? 20 : 100) / 2)),
+    trace: values.trace === true,
   };
+  if (settings.trace && !['all', 'debug'].includes(settings.logLevel)) throw new UsageError(`--trace needs the speakers' debug lines: --log-level debug (or leave it out), got ${JSON.stringify(settings.logLevel)}`);
   if (!['all', 'debug', 'info', 'warn', 'error', 'none'].includes(settings.logLevel)) throw new UsageError(`--log-level: expected all, debug, info, warn, error or none, got ${JSON.stringify(settings.logLevel)}`);
   if (settings.changes % 4 !== 0 || settings.changes === 0) throw new UsageError(`--changes: expected a positive multiple of 4 (as many of each kind), got ${settings.changes}`);
   const why = labUnavailable(['frr']);

@@ -112,9 +112,9 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   // events of one save; a reload that catches a half-written file keeps the last good state, and
   // the write's next event reloads again).
   let changedEarly: string[] | undefined = [];
-  const watcher = watchManifests(flags.manifests, (files) => {
+  const watcher = watchManifests(flags.manifests, (files, seenAt) => {
     if (changedEarly) for (const f of files) changedEarly.push(f);
-    else void speaker.reload(files);
+    else void speaker.reload(files, seenAt);
   });
   try {
     speaker = await startNodeSpeaker({

@@ -38,8 +38,12 @@ export interface ReloadReport {
 export interface NodeSpeaker {
   readonly speaker: Speaker;
   readonly runtime: SpeakerRuntime;
-  /** Reads the files again (these, or all) and applies what changed; resolves when applied. */
-  reload(files?: readonly string[]): Promise<void>;
+  /**
+   * Reads the files again (these, or all) and applies what changed; resolves when applied.
+   * `seenAt` (`performance.now()`) is when the change was first noticed (the watcher's first event),
+   * for the `manifestsApplied` debug line; default now.
+   */
+  reload(files?: readonly string[], seenAt?: number): Promise<void>;
   /** Closes every session with Cease (administrative shutdown) and the listener. */
   close(): Promise<void>;
 }
@@ -47,6 +51,11 @@ export interface NodeSpeaker {
 /** Resolves after `n` turns of the event loop (I/O callbacks included). */
 async function turns(n: number): Promise<void> {
   for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/** Milliseconds to the microsecond, for a log line. */
+function round3(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
 }
 
 /** Starts the speaker of `options.node` and applies the manifests once. */
@@ -73,15 +82,18 @@ export async function startNodeSpeaker(options: NodeSpeakerOptions): Promise<Nod
   let pending: Set<string> | 'all' | undefined;
   let closed = false;
   let started = false;
-  /** When the reload now pending was first asked for, ms (monotonic). */
+  /** When the reload now pending was first asked for, and when its change was first noticed, ms (monotonic). */
   let requestedAt = performance.now();
+  let seenFirstAt = requestedAt;
   const updateCounts = (): Map<string, number> => new Map(speaker.status().map((x) => [x.peer, x.counters.messagesSent.update]));
   const apply = (batch: ChangeBatch): boolean => runtime.apply(batch).applied;
-  const once = async (files: Set<string> | 'all', asked: number): Promise<void> => {
+  const once = async (files: Set<string> | 'all', asked: number, seen: number): Promise<void> => {
     let ok = false;
     const updates: { peer: string; seconds: number }[] = [];
     try {
+      const readAt = performance.now();
       const batch = !started ? await source.load() : await source.reload(files === 'all' ? undefined : [...files]);
+      const readMs = performance.now() - readAt;
       if (!closed) {
         const before = updateCounts();
         if (!started) {
@@ -103,14 +115,31 @@ export async function startNodeSpeaker(options: NodeSpeakerOptions): Promise<Nod
           const was = before.get(peer);
           if (was !== undefined && n > was) updates.push({ peer, seconds: (after - asked) / 1000 });
         }
+        // Where the time of a change goes before the UPDATEs (written to the sockets within the apply):
+        // noticed -> asked (the watcher's quiet time), asked -> read (behind a reload in flight), read, apply.
+        logger.debug('manifestsApplied', 'manifests re-read and applied', {
+          files: files === 'all' ? 'all' : files.size,
+          changes: batch.changes.length,
+          quietMs: round3(asked - seen),
+          queuedMs: round3(readAt - asked),
+          readMs: round3(readMs),
+          applyMs: round3(after - readAt - readMs),
+          updatesTo: updates.length,
+          // CLOCK_MONOTONIC at the end of the apply: one clock for every process of the host, so a
+          // benchmark can place these times against its own (the wall clock of `ts` may be slewed).
+          monotonicMs: round3(Number(process.hrtime.bigint()) / 1e6),
+        });
       }
     } catch (err) {
       logger.error('reloadFailed', 'failed to apply the manifests', { error: err instanceof Error ? err.message : String(err) });
     }
     if (!closed) options.onReload?.({ ok, seconds: (performance.now() - asked) / 1000, updates });
   };
-  const reload = (files?: readonly string[]): Promise<void> => {
-    if (pending === undefined) requestedAt = performance.now();
+  const reload = (files?: readonly string[], seenAt?: number): Promise<void> => {
+    if (pending === undefined) {
+      requestedAt = performance.now();
+      seenFirstAt = Math.min(seenAt ?? requestedAt, requestedAt);
+    }
     if (files === undefined || pending === 'all') pending = 'all';
     else {
       pending ??= new Set();
@@ -121,8 +150,9 @@ export async function startNodeSpeaker(options: NodeSpeakerOptions): Promise<Nod
       while (pending !== undefined && !closed) {
         const files = pending;
         const asked = requestedAt;
+        const seen = seenFirstAt;
         pending = undefined;
-        await once(files, asked);
+        await once(files, asked, seen);
       }
       running = undefined;
     })();

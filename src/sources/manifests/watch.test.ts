@@ -147,3 +147,37 @@ test('no callback after close, even with an event pending', TIMEOUT, async () =>
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the callback says when the first event of its batch arrived, and each batch starts afresh', TIMEOUT, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mlbts-watch-'));
+  const timers = manualTimers();
+  const firsts: number[] = [];
+  const w = watchManifests([dir], (_files, firstEventAt) => firsts.push(firstEventAt), { timers });
+  const witness = recorder();
+  const other = watchManifests([dir], witness.onChange);
+  try {
+    const beforeWrite = performance.now();
+    writeFileSync(join(dir, 'a.yaml'), 'a: 1\n');
+    await timers.armed();
+    const firstArrived = performance.now();
+    // A second event of the same batch does not move its start.
+    writeFileSync(join(dir, 'b.yaml'), 'b: 1\n');
+    let seen = await witness.next();
+    while (!seen.includes(join(dir, 'b.yaml'))) seen = await witness.next();
+    await timers.armed();
+    timers.runPending();
+    assert.equal(firsts.length, 1);
+    const first = firsts[0] ?? NaN;
+    assert.ok(first >= beforeWrite && first <= firstArrived, `${first} not within [${beforeWrite}, ${firstArrived}]`);
+    const afterFirstBatch = performance.now();
+    writeFileSync(join(dir, 'c.yaml'), 'c: 1\n');
+    await timers.armed();
+    timers.runPending();
+    assert.equal(firsts.length, 2);
+    assert.ok((firsts[1] ?? NaN) >= afterFirstBatch);
+  } finally {
+    other.close();
+    w.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

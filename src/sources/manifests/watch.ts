@@ -54,15 +54,18 @@ function foldersBelow(dir: string, out: string[]): void {
 }
 
 /**
- * Calls `onChange(paths)` after a quiet time whenever files at or below one of `paths` are created,
- * written, renamed or removed; `paths` are the absolute paths of the files (or folders) concerned,
- * sorted, each once.
+ * Calls `onChange(paths, firstEventAt)` after a quiet time whenever files at or below one of `paths`
+ * are created, written, renamed or removed; `paths` are the absolute paths of the files (or folders)
+ * concerned, sorted, each once; `firstEventAt` is when the first event of the batch arrived
+ * (`performance.now()`), so a caller can tell the event's delivery and the quiet time from its own work.
  */
-export function watchManifests(paths: readonly string[], onChange: (changed: string[]) => void, options: WatchOptions = {}): ManifestWatcher {
+export function watchManifests(paths: readonly string[], onChange: (changed: string[], firstEventAt: number) => void, options: WatchOptions = {}): ManifestWatcher {
   const debounceMs = options.debounceMs ?? 2;
   const timers = options.timers ?? NODE_TIMERS;
   const watchers = new Map<string, FSWatcher>();
   const pending = new Set<string>();
+  /** When the first event of the pending batch arrived. */
+  let firstEventAt = 0;
   let timer: unknown;
   let closed = false;
 
@@ -102,11 +105,12 @@ export function watchManifests(paths: readonly string[], onChange: (changed: str
       if (folders) break;
     }
     if (folders) refresh();
-    onChange(changed);
+    onChange(changed, firstEventAt);
   };
 
   const note = (path: string): void => {
     if (closed) return;
+    if (pending.size === 0) firstEventAt = performance.now();
     pending.add(path);
     if (timer !== undefined) timers.clearTimeout(timer);
     timer = timers.setTimeout(fire, debounceMs);

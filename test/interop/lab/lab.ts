@@ -186,9 +186,9 @@ export class Lab {
     return new Lab();
   }
 
-  /** The namespace name for a role in this lab. */
+  /** The namespace name for a role in this lab (prefix `mts`, or `MTS_LAB_NS_PREFIX` when set). */
   nsName(role: string): string {
-    return `mts-${role}-${this.id}`;
+    return `${process.env.MTS_LAB_NS_PREFIX ?? 'mts'}-${role}-${this.id}`;
   }
 
   /** Registers an extra cleanup step, run in reverse order before processes are killed. */
