@@ -16,6 +16,8 @@ export interface BenchSettings {
   readonly changesBudgetS: number;
   readonly settleTimeoutMs: number;
   readonly gapMs: number;
+  /** Pause between two polls of FRR during a change. */
+  readonly pollMs: number;
   readonly logLevel: string;
   /** Reference changes (ExaBGP) made per edit style, interleaved with the speaker's; 0: none. */
   readonly referenceChanges: number;
@@ -43,6 +45,8 @@ export interface ChangeTrace {
   readonly readMs: number;
   /** The batch applied: the UPDATEs were written to the sockets. */
   readonly writtenMs: number;
+  /** The speaker's CPU time (every thread) over the read and the apply. */
+  readonly cpuMs: number | undefined;
 }
 
 /** One announcement or withdrawal by the reference sender, timed from its API command. */
@@ -286,7 +290,7 @@ export function renderReport(input: ReportInput): string {
   l.push('');
   l.push(
     `${s.changes} changes per edit style and run (${s.changes / 4} of each kind, interleaved; ${s.warmup} uncounted warm-up change${s.warmup === 1 ? '' : 's'} of each kind first), one file operation each. ` +
-      'The clock starts at the rename that makes the new text visible (the temporary file is written before it) or at the unlink. `show bgp ipv4 unicast PREFIX json` on bgpd\'s vty socket is polled every ~1 ms and each change is timed twice: ' +
+      `The clock starts at the rename that makes the new text visible (the temporary file is written before it) or at the unlink. \`show bgp ipv4 unicast PREFIX json\` on bgpd's vty socket is polled (${s.pollMs} ms between the answer and the next query, --poll-ms) and each change is timed twice: ` +
       "**received** (every node's path listed and not marked removed for an added or moved prefix; none but removed ones for a withdrawn one) and **selected** (those paths are FRR's best path and multipaths; a withdrawn prefix has no path left) - see the targets above. " +
       'Before each change the benchmark waits (same limit) until FRR has selected the state before it, so a change never passes by doing nothing, a slow change is not charged to the next one, and every change starts with bgpd\'s decision queue idle. ' +
       `Limits: ${s.changeTimeoutMs < 1000 ? fmtMs(s.changeTimeoutMs) : fmtS(s.changeTimeoutMs)} per change (--change-timeout-ms); after ${s.maxTimeouts} timeouts (--max-timeouts) or ${s.changesBudgetS} s (--changes-budget-s) the rest of an edit style's changes in a run are not made, and count as failed. ${s.gapMs} ms between changes.`,
@@ -352,12 +356,12 @@ export function renderReport(input: ReportInput): string {
     l.push('');
     l.push(
       'Medians in ms after the file operation, of the changes whose speaker log (`--trace`: the speakers run at `--log-level debug` and log `manifestsApplied` with the quiet time, the wait, the read and the apply of each reload) could be matched to them; with two nodes, the slower node. ' +
-        '**noticed**: the watcher\'s first event (fs.watch delivery; counted only when the batch started after the file operation, since writing the temporary file may wake it first); **read**: the re-read starts (after the watcher\'s quiet time); **written**: the batch is applied and its UPDATEs are written to the sockets (the planner, the Adj-RIB-Out and the encoding all run within it); ' +
+        '**noticed**: the watcher\'s first event (fs.watch delivery; counted only when the batch started after the file operation, since writing the temporary file may wake it first); **read**: the re-read starts (after the watcher\'s quiet time); **written**: the batch is applied and its UPDATEs are written to the sockets (the planner, the Adj-RIB-Out and the encoding all run within it); **CPU**: the speaker\'s CPU time over read -> written (all its threads), against that wall time; ' +
         '**received** / **selected**: FRR, as above. written -> received is the kernel, bgpd reading the socket and the polling; received -> selected is bgpd\'s decision queue.',
     );
     l.push('');
-    l.push('| services | nodes | edit | change | traced | noticed | read | written | received | selected |');
-    l.push('|---:|---:|---|---|---:|---:|---:|---:|---:|---:|');
+    l.push('| services | nodes | edit | change | traced | noticed | read | written | CPU | received | selected |');
+    l.push('|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of input.results) {
       for (const style of r.styles) {
         for (const kind of [undefined, ...CHANGE_KINDS]) {
@@ -365,7 +369,7 @@ export function renderReport(input: ReportInput): string {
           if (recs.length === 0) continue;
           const med = (f: (c: ChangeRecord) => number | undefined): string => fmtMs(timeStats(recs.map(f).filter((x) => x !== undefined)).median);
           l.push(
-            `| ${num(r.services)} | ${r.nodes} | ${STYLE_LABEL[style]} | ${kind === undefined ? '**all kinds**' : KIND_LABEL[kind]} | ${recs.length} | ${med((c) => c.trace?.noticedMs)} | ${med((c) => c.trace?.readMs)} | ${med((c) => c.trace?.writtenMs)} | ${med((c) => c.receivedMs)} | ${med((c) => c.selectedMs)} |`,
+            `| ${num(r.services)} | ${r.nodes} | ${STYLE_LABEL[style]} | ${kind === undefined ? '**all kinds**' : KIND_LABEL[kind]} | ${recs.length} | ${med((c) => c.trace?.noticedMs)} | ${med((c) => c.trace?.readMs)} | ${med((c) => c.trace?.writtenMs)} | ${med((c) => c.trace?.cpuMs)} | ${med((c) => c.receivedMs)} | ${med((c) => c.selectedMs)} |`,
           );
         }
       }

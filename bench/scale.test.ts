@@ -124,7 +124,7 @@ test('quantile is nearest-rank and change stats leave warm-ups out and count fai
   assert.equal(changeStats(records, 'received').median, 1);
 });
 
-const settings: BenchSettings = { changes: 4, warmup: 0, bigEditsMax: 10_000, startTimeoutMs: 60_000, changeTimeoutMs: 10_000, maxTimeouts: 3, changesBudgetS: 120, settleTimeoutMs: 60_000, gapMs: 20, logLevel: 'info', referenceChanges: 2, trace: false };
+const settings: BenchSettings = { changes: 4, warmup: 0, bigEditsMax: 10_000, startTimeoutMs: 60_000, changeTimeoutMs: 10_000, maxTimeouts: 3, changesBudgetS: 120, settleTimeoutMs: 60_000, gapMs: 20, pollMs: 1, logLevel: 'info', referenceChanges: 2, trace: false };
 
 function run(services: number, startMs: number | undefined, times: (number | undefined)[], rssMiB: number, selectedExtraMs = 0, floorMs?: number): RunResult {
   const kinds = ['add', 'remove', 'changeIp', 'notReady'] as const;

@@ -60,6 +60,7 @@ const USAGE = `usage: node dist/bench/scale.js [SIZE...] [options]   (root; npm 
   --changes-budget-s S      time for one edit style's changes in a run; the rest are not made (default 120)
   --settle-timeout-ms MS    limit for FRR's FIB to hold every route before the changes (default 60000)
   --gap-ms MS               pause between changes (default 20)
+  --poll-ms MS              pause between two polls of FRR during a change (default 1)
   --log-level LEVEL         the speakers' --log-level (default info, as a user runs it)
   --reference-changes N     reference sender (ExaBGP) changes per edit style, interleaved (default changes / 2; 0: none)
   --trace                   speakers at --log-level debug; break each change down from their log
@@ -350,7 +351,7 @@ const REFERENCE_PREFIX = '198.19.255.1/32';
  * Polls FRR until it has selected `want`, from `t0`; returns when it had received and selected it,
  * or a failure after the limit.
  */
-async function awaitTable(vty: VtyClient, want: readonly PrefixExpectation[], t0: number, limitMs: number): Promise<{ receivedMs: number | undefined; selectedMs: number | undefined; failure: string | undefined }> {
+async function awaitTable(vty: VtyClient, want: readonly PrefixExpectation[], t0: number, limitMs: number, pollMs: number): Promise<{ receivedMs: number | undefined; selectedMs: number | undefined; failure: string | undefined }> {
   let receivedMs: number | undefined;
   for (;;) {
     const view = await tableView(vty, want);
@@ -358,7 +359,7 @@ async function awaitTable(vty: VtyClient, want: readonly PrefixExpectation[], t0
     if (view.received && receivedMs === undefined) receivedMs = now;
     if (view.selected) return { receivedMs: receivedMs ?? now, selectedMs: now, failure: undefined };
     if (now > limitMs) return { receivedMs, selectedMs: undefined, failure: `timed out after ${limitMs} ms (${view.seen})` };
-    await sleep(1);
+    await sleep(pollMs);
   }
 }
 
@@ -384,7 +385,7 @@ async function measureReference(vty: VtyClient, ref: ReferenceSender, s: BenchSe
     return;
   }
   const t0 = op === 'announce' ? ref.announce(REFERENCE_PREFIX) : ref.withdraw(REFERENCE_PREFIX);
-  const r = await awaitTable(vty, [{ prefix: REFERENCE_PREFIX, paths: op === 'announce' ? 1 : 0 }], t0, s.changeTimeoutMs);
+  const r = await awaitTable(vty, [{ prefix: REFERENCE_PREFIX, paths: op === 'announce' ? 1 : 0 }], t0, s.changeTimeoutMs, s.pollMs);
   record.receivedMs = r.receivedMs;
   record.selectedMs = r.selectedMs;
   record.failure = r.failure;
@@ -420,7 +421,7 @@ async function measureChanges(vty: VtyClient, topo: SeedTopology, steps: readonl
     const t0 = applyFileOp(topo.manifestsDir, step.prepare());
     starts.set(record, t0);
     if (record.failure === undefined) {
-      const r = await awaitTable(vty, step.after, t0, s.changeTimeoutMs);
+      const r = await awaitTable(vty, step.after, t0, s.changeTimeoutMs, s.pollMs);
       record.receivedMs = r.receivedMs;
       record.selectedMs = r.selectedMs;
       record.failure = r.failure;
@@ -446,6 +447,8 @@ interface AppliedLine {
   readonly noticed: number;
   readonly read: number;
   readonly written: number;
+  /** The speaker's CPU time over the read and the apply. */
+  readonly cpuMs: number | undefined;
 }
 
 /** CLOCK_MONOTONIC in ms minus `performance.now()`: the two advance together within a process. */
@@ -458,7 +461,7 @@ export function appliedLines(log: string, offset: number): AppliedLine[] {
   const out: AppliedLine[] = [];
   for (const line of log.split('\n')) {
     if (!line.includes('"manifestsApplied"')) continue;
-    let j: { monotonicMs?: number; quietMs?: number; queuedMs?: number; readMs?: number; applyMs?: number };
+    let j: { monotonicMs?: number; cpuMs?: number; quietMs?: number; queuedMs?: number; readMs?: number; applyMs?: number };
     try {
       j = JSON.parse(line) as typeof j;
     } catch {
@@ -468,7 +471,7 @@ export function appliedLines(log: string, offset: number): AppliedLine[] {
     const written = j.monotonicMs !== undefined ? j.monotonicMs - offset : undefined;
     if (written === undefined || j.readMs === undefined || j.applyMs === undefined || j.queuedMs === undefined || j.quietMs === undefined) continue;
     const read = written - j.applyMs - j.readMs;
-    out.push({ noticed: read - j.queuedMs - j.quietMs, read, written });
+    out.push({ noticed: read - j.queuedMs - j.quietMs, read, written, cpuMs: j.cpuMs });
   }
   return out;
 }
@@ -490,7 +493,7 @@ function attachTraces(starts: ReadonlyMap<ChangeRecord, number>, logs: readonly 
         trace = undefined;
         break;
       }
-      const mine: ChangeTrace = { noticedMs: l.noticed >= t0 ? l.noticed - t0 : undefined, readMs: l.read - t0, writtenMs: l.written - t0 };
+      const mine: ChangeTrace = { noticedMs: l.noticed >= t0 ? l.noticed - t0 : undefined, readMs: l.read - t0, writtenMs: l.written - t0, cpuMs: l.cpuMs };
       if (!trace || mine.writtenMs > trace.writtenMs) trace = mine;
     }
     record.trace = trace;
@@ -551,6 +554,7 @@ function parseCommandLine() {
       'changes-budget-s': { type: 'string' },
       'settle-timeout-ms': { type: 'string' },
       'gap-ms': { type: 'string' },
+      'poll-ms': { type: 'string' },
       'log-level': { type: 'string' },
       'reference-changes': { type: 'string' },
       trace: { type: 'boolean' },
@@ -589,6 +593,7 @@ async function main(): Promise<number> {
     changesBudgetS: Math.max(1, positiveInt('changes-budget-s', values['changes-budget-s'], 120)),
     settleTimeoutMs: positiveInt('settle-timeout-ms', values['settle-timeout-ms'], 60_000),
     gapMs: positiveInt('gap-ms', values['gap-ms'], 20),
+    pollMs: positiveInt('poll-ms', values['poll-ms'], 1),
     logLevel: values['log-level'] ?? (values.trace === true ? 'debug' : 'info'),
     referenceChanges: positiveInt('reference-changes', values['reference-changes'], Math.floor(positiveInt('changes', values.changes, quick ? 20 : 100) / 2)),
     trace: values.trace === true,

@@ -44,6 +44,7 @@ interface AppliedFields {
   queuedMs?: number;
   readMs?: number;
   applyMs?: number;
+  cpuMs?: number;
   monotonicMs?: number;
 }
 
@@ -71,7 +72,7 @@ test('each reload logs manifestsApplied at debug with its quiet time, wait, read
     assert.equal(l.files, 1);
     assert.equal(l.changes, 1);
     assert.ok((l.quietMs ?? NaN) >= 5, `quietMs ${l.quietMs}`);
-    for (const k of ['queuedMs', 'readMs', 'applyMs'] as const) assert.ok((l[k] ?? NaN) >= 0, `${k} ${l[k]}`);
+    for (const k of ['queuedMs', 'readMs', 'applyMs', 'cpuMs'] as const) assert.ok((l[k] ?? NaN) >= 0, `${k} ${l[k]}`);
     const mono = l.monotonicMs ?? NaN;
     assert.ok(mono >= monoBefore - 0.001 && mono <= monoAfter + 0.001, `${mono} not within [${monoBefore}, ${monoAfter}]`);
     // Read and apply fit between the call and the end.

@@ -58,6 +58,12 @@ function round3(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
+/** User and system CPU time of the process since `start`, in ms. */
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1000;
+}
+
 /** Starts the speaker of `options.node` and applies the manifests once. */
 export async function startNodeSpeaker(options: NodeSpeakerOptions): Promise<NodeSpeaker> {
   const { logger } = options;
@@ -92,6 +98,7 @@ export async function startNodeSpeaker(options: NodeSpeakerOptions): Promise<Nod
     const updates: { peer: string; seconds: number }[] = [];
     try {
       const readAt = performance.now();
+      const cpuAt = process.cpuUsage();
       const batch = !started ? await source.load() : await source.reload(files === 'all' ? undefined : [...files]);
       const readMs = performance.now() - readAt;
       if (!closed) {
@@ -124,6 +131,9 @@ export async function startNodeSpeaker(options: NodeSpeakerOptions): Promise<Nod
           queuedMs: round3(readAt - asked),
           readMs: round3(readMs),
           applyMs: round3(after - readAt - readMs),
+          // CPU time of the process (every thread) over the read and the apply: on a busy host the
+          // wall time above is mostly waiting for a core when this is much smaller.
+          cpuMs: round3(cpuMsSince(cpuAt)),
           updatesTo: updates.length,
           // CLOCK_MONOTONIC at the end of the apply: one clock for every process of the host, so a
           // benchmark can place these times against its own (the wall clock of `ts` may be slewed).
