@@ -375,6 +375,20 @@ export function renderReport(input: ReportInput): string {
       }
     }
     l.push('');
+    l.push('The slowest changes of each run (by "received"), where the tail goes:');
+    l.push('');
+    l.push('| services | nodes | change | service | noticed | read | written | CPU | received | selected |');
+    l.push('|---:|---:|---|---|---:|---:|---:|---:|---:|---:|');
+    for (const r of input.results) {
+      const slowest = r.changes.filter((c) => !c.warmup && c.receivedMs !== undefined).sort((x, y) => (y.receivedMs ?? 0) - (x.receivedMs ?? 0));
+      for (const c of slowest.slice(0, 5)) {
+        const t = c.trace;
+        l.push(
+          `| ${num(r.services)} | ${r.nodes} | ${KIND_LABEL[c.kind]} | ${c.service} | ${fmtMs(t?.noticedMs)} | ${fmtMs(t?.readMs)} | ${fmtMs(t?.writtenMs)} | ${fmtMs(t?.cpuMs)} | ${fmtMs(c.receivedMs)} | ${fmtMs(c.selectedMs)} |`,
+        );
+      }
+    }
+    l.push('');
   }
 
   l.push('## Peak memory');

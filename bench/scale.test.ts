@@ -10,6 +10,7 @@ import { SERVICES_FILE, SLICES_FILE, ScaleManifests } from './scale-manifests.js
 import type { FileOp } from './scale-manifests.js';
 import { changeStats, quantile, renderReport } from './scale-report.js';
 import type { BenchSettings, ChangeRecord, RunResult } from './scale-report.js';
+import { appliedLines, attachTraces } from './scale-trace.js';
 
 interface Obj {
   kind?: string;
@@ -184,4 +185,36 @@ test('the targets are checked on "received"; the raw "selected" figure fails bes
   // Without a reference run the floor is said to be missing, not invented.
   const none = targetLines([run(100_000, 4000, [11, 12, 13, 14], 250, 50)]);
   assert.match(none.find((l) => l.includes('the floor')) ?? '', /not run/);
+});
+
+test('the trace reads the speakers\' manifestsApplied lines on the monotonic clock and gives each change the reload that read it', () => {
+  // A reload noticed at 100, asked at 102, read from 102.5 to 103.5, applied by 105 (monotonic ms);
+  // the benchmark's performance.now() is monotonic - 50. Other lines and a torn one are skipped.
+  const line = (mono: number, quiet: number, queued: number, read: number, apply: number): string =>
+    JSON.stringify({ event: 'manifestsApplied', level: 'debug', quietMs: quiet, queuedMs: queued, readMs: read, applyMs: apply, cpuMs: 0.7, monotonicMs: mono });
+  const log = [JSON.stringify({ event: 'serviceAnnounced' }), line(105, 2, 0.5, 1, 1.5), '{"event":"manifestsApplied", torn', line(205, 2, 0, 1, 2)].join('\n');
+  const lines = appliedLines(log, 50);
+  assert.equal(lines.length, 2);
+  assert.deepEqual(lines[0], { noticed: 50, read: 52.5, written: 55, cpuMs: 0.7 });
+
+  const rec = (selectedMs: number | undefined): ChangeRecord => ({
+    style: 'small-file', kind: 'add', warmup: false, service: 's', field: '', made: true, receivedMs: selectedMs, selectedMs, failure: undefined,
+  });
+  const first = rec(60);
+  const joined = rec(60);
+  const failed = rec(undefined);
+  // `first` at 49.5: noticed after it. `joined` at 150.5: its rename joined the batch noticed at 150, read at 152.
+  attachTraces(new Map([[first, 49.5], [joined, 150.5], [failed, 300]]), [lines], 10_000);
+  assert.deepEqual(first.trace, { noticedMs: 0.5, readMs: 3, writtenMs: 5.5, cpuMs: 0.7 });
+  assert.equal(joined.trace?.noticedMs, undefined);
+  assert.equal(joined.trace?.readMs, 1.5);
+  assert.equal(failed.trace, undefined);
+  // Two nodes: the slower node's reload; a node without a matching line leaves the change untraced.
+  const slow = appliedLines(line(108, 2, 0.5, 1, 1.5), 50);
+  const both = rec(60);
+  attachTraces(new Map([[both, 49.5]]), [lines, slow], 10_000);
+  assert.equal(both.trace?.writtenMs, 8.5);
+  const missing = rec(60);
+  attachTraces(new Map([[missing, 49.5]]), [lines, []], 10_000);
+  assert.equal(missing.trace, undefined);
 });

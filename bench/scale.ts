@@ -44,7 +44,8 @@ import { SERVICES_FILE, SLICES_FILE, ScaleManifests } from './scale-manifests.js
 import type { ChangeStep, EditStyle, FileOp, PrefixExpectation } from './scale-manifests.js';
 import { ReferenceSender } from './scale-reference.js';
 import { renderReport } from './scale-report.js';
-import type { BenchSettings, ChangeRecord, ChangeTrace, ReferenceRecord, RunResult } from './scale-report.js';
+import type { BenchSettings, ChangeRecord, ReferenceRecord, RunResult } from './scale-report.js';
+import { appliedLines, attachTraces, monotonicOffset } from './scale-trace.js';
 
 const USAGE = `usage: node dist/bench/scale.js [SIZE...] [options]   (root; npm run bench:scale -- [SIZE...] [options])
 
@@ -440,64 +441,6 @@ async function measureChanges(vty: VtyClient, topo: SeedTopology, steps: readonl
     }
   }
   if (skipped > 0 && style) result.skipped.push({ style, count: skipped, why });
-}
-
-/** One `manifestsApplied` debug line, on the benchmark's clock (`performance.now()`). */
-interface AppliedLine {
-  readonly noticed: number;
-  readonly read: number;
-  readonly written: number;
-  /** The speaker's CPU time over the read and the apply. */
-  readonly cpuMs: number | undefined;
-}
-
-/** CLOCK_MONOTONIC in ms minus `performance.now()`: the two advance together within a process. */
-function monotonicOffset(): number {
-  return Number(process.hrtime.bigint()) / 1e6 - performance.now();
-}
-
-/** The `manifestsApplied` lines of a speaker's log, oldest first. */
-export function appliedLines(log: string, offset: number): AppliedLine[] {
-  const out: AppliedLine[] = [];
-  for (const line of log.split('\n')) {
-    if (!line.includes('"manifestsApplied"')) continue;
-    let j: { monotonicMs?: number; cpuMs?: number; quietMs?: number; queuedMs?: number; readMs?: number; applyMs?: number };
-    try {
-      j = JSON.parse(line) as typeof j;
-    } catch {
-      continue;
-    }
-    // The speaker's CLOCK_MONOTONIC, on this process's `performance.now()`.
-    const written = j.monotonicMs !== undefined ? j.monotonicMs - offset : undefined;
-    if (written === undefined || j.readMs === undefined || j.applyMs === undefined || j.queuedMs === undefined || j.quietMs === undefined) continue;
-    const read = written - j.applyMs - j.readMs;
-    out.push({ noticed: read - j.queuedMs - j.quietMs, read, written, cpuMs: j.cpuMs });
-  }
-  return out;
-}
-
-/**
- * Gives each change the trace of the reload that carried it, on every node: the first
- * `manifestsApplied` line whose re-read started at or after the file operation (both on
- * CLOCK_MONOTONIC), within the limit; the slowest node's times. Writing the temporary file before the
- * rename already wakes the watcher, so the rename's event may join a batch noticed before it: then
- * `noticedMs` is left out (the read still starts after the rename's quiet time).
- */
-function attachTraces(starts: ReadonlyMap<ChangeRecord, number>, logs: readonly AppliedLine[][], limitMs: number): void {
-  for (const [record, t0] of starts) {
-    if (record.selectedMs === undefined) continue;
-    let trace: ChangeTrace | undefined;
-    for (const lines of logs) {
-      const l = lines.find((x) => x.read >= t0 && x.read <= t0 + limitMs);
-      if (!l) {
-        trace = undefined;
-        break;
-      }
-      const mine: ChangeTrace = { noticedMs: l.noticed >= t0 ? l.noticed - t0 : undefined, readMs: l.read - t0, writtenMs: l.written - t0, cpuMs: l.cpuMs };
-      if (!trace || mine.writtenMs > trace.writtenMs) trace = mine;
-    }
-    record.trace = trace;
-  }
 }
 
 function frrVersion(): string {
