@@ -106,8 +106,12 @@ export class Speaker {
   #listener: Listener | undefined;
   #refused = 0;
   #closed = false;
-  /** Per peer name: why it likely cannot connect (cleared when it is Established). */
-  readonly #problems = new Map<string, { reason: string; at: number }>();
+  /**
+   * Per peer name: why it likely cannot connect (cleared when it is Established): the last connect
+   * error, and the last rise of the MD5 drop counters that fits it, kept apart so that neither hides
+   * the other.
+   */
+  readonly #problems = new Map<string, Partial<Record<'connect' | 'md5', { reason: string; at: number }>>>();
   /** The MD5 drop counters at the last check. */
   #md5Counters: TcpMd5Counters | undefined;
   #md5Timer: { cancel(): void } | undefined;
@@ -211,7 +215,7 @@ export class Speaker {
     return {
       connect: (o: ConnectOptions, done) =>
         inner.connect({ ...o, ...options }, (error, conn) => {
-          if (error) this.#problem(settings.name, `connection to ${o.host} failed: ${error.message}`);
+          if (error) this.#problem(settings.name, 'connect', `connection to ${o.host} failed: ${error.message}`);
           done(error, conn);
         }),
       listen: (o, onConnection) => inner.listen(o, onConnection),
@@ -219,9 +223,11 @@ export class Speaker {
   }
 
   /** Records (and logs, when it changed) why peer `name` likely cannot connect. */
-  #problem(name: string, reason: string): void {
-    const before = this.#problems.get(name);
-    this.#problems.set(name, { reason, at: this.#clock.now() });
+  #problem(name: string, kind: 'connect' | 'md5', reason: string): void {
+    let entry = this.#problems.get(name);
+    if (!entry) this.#problems.set(name, (entry = {}));
+    const before = entry[kind];
+    entry[kind] = { reason, at: this.#clock.now() };
     if (before?.reason !== reason && this.#sessions.has(name)) {
       this.#logger.warn('connectionProblem', 'BGP peer cannot connect', { peerName: name, reason });
     }
@@ -245,13 +251,13 @@ export class Speaker {
       const options = transportOptionsFor(s.settings);
       if (!chosen) chosen = { name: s.settings.name, options };
       else if (options.md5Password !== chosen.options.md5Password || options.ttl !== chosen.options.ttl) {
-        this.#problem(s.settings.name, `peer ${chosen.name} at the same address ${address} sets another password or TTL; the listener uses ${chosen.name}'s for connections from ${address}`);
+        this.#problem(s.settings.name, 'connect', `peer ${chosen.name} at the same address ${address} sets another password or TTL; the listener uses ${chosen.name}'s for connections from ${address}`);
       }
     }
     try {
       listener.setPeerOptions(address, chosen?.options);
     } catch (e) {
-      if (chosen) this.#problem(chosen.name, `connections from ${address} cannot be accepted with its options: ${(e as Error).message}`);
+      if (chosen) this.#problem(chosen.name, 'connect', `connections from ${address} cannot be accepted with its options: ${(e as Error).message}`);
       else this.#logger.error('listenerError', 'cannot remove the options of a peer address from the listener', { address, error: e as Error });
     }
   }
@@ -276,7 +282,7 @@ export class Speaker {
     for (const s of this.#sessions.values()) {
       if (s.state === 'Established') continue;
       const why = tcpMd5Explanation(s.settings.password !== undefined, before, after);
-      if (why !== undefined) this.#problem(s.settings.name, why);
+      if (why !== undefined) this.#problem(s.settings.name, 'md5', why);
     }
   }
 
@@ -359,8 +365,13 @@ export class Speaker {
 
   #statusOf(s: Session): PeerStatus {
     const st = s.status();
-    const problem = this.#problems.get(st.name);
-    return problem && st.state !== 'Established' ? { ...st, connectionProblem: problem } : st;
+    const p = this.#problems.get(st.name);
+    if (!p || st.state === 'Established') return st;
+    const parts = [p.md5, p.connect].filter((x): x is { reason: string; at: number } => x !== undefined);
+    if (parts.length === 0) return st;
+    let at = 0;
+    for (const x of parts) if (x.at > at) at = x.at;
+    return { ...st, connectionProblem: { reason: parts.map((x) => x.reason).join('; '), at } };
   }
 
   /** The routes a peer has been sent and not withdrawn (see `Session.advertisedRoutes`). */
