@@ -163,6 +163,28 @@ describe('TTL (ebgpMultiHop) over net', { skip: ffi ?? false }, () => {
     }
   });
 
+  test('IPv6: the MD5 key and the hop limit on ::1', async () => {
+    const accepted: Connection[] = [];
+    const listener = await netTransport.listen({ host: '::1', port: 0 }, (c) => accepted.push(c));
+    try {
+      listener.setPeerOptions('::1', { md5Password: 'v6', ttl: 255 });
+      const conn = await new Promise<Connection>((resolve, reject) => {
+        netTransport.connect({ host: '::1', port: listener.port, md5Password: 'v6', ttl: 1 }, (e, c) => (c ? resolve(c) : reject(e)));
+      });
+      await waitFor(() => accepted.length > 0, 'accepted');
+      assert.equal(connectionHopLimit(conn), 1);
+      assert.equal(connectionHopLimit(accepted[0] as Connection), 255);
+      conn.destroy();
+      accepted[0]?.destroy();
+      const dropped = netEnv.md5Drop();
+      const cancel = netTransport.connect({ host: '::1', port: listener.port, md5Password: 'other' }, () => assert.fail('connected with another password'));
+      await waitFor(dropped, 'an MD5 drop');
+      cancel();
+    } finally {
+      await listener.close();
+    }
+  });
+
   test('a sourceAddress that is not local fails the connect with the errno, not silently', async () => {
     const error = await new Promise<Error | undefined>((resolve) => {
       netTransport.connect({ host: B, port: 9, localAddress: '192.0.2.1', ttl: 1 }, (e) => resolve(e));
