@@ -107,9 +107,14 @@ describe('TCP MD5 with FRR', { timeout: 240_000 }, () => {
     await frr.waitEstablished(node.v4, 30_000).catch(fail);
     await waitUntil(async () => (await frr.paths(SERVICE)).length > 0, { what: 'the service route in FRR' }).catch(fail);
 
-    // A wrong password in the Secret: the speaker resets the session and dials with it.
+    // A wrong password in the Secret: the speaker resets the session and dials with it. FRR drops
+    // the SYNs silently; the speaker's status says what an unanswered connect likely means.
     writeManifests(dir, node.v4, peer, 'wrong');
     await dropsWithoutSession(lab, sw.name, 'failure', frr, node.v4).catch(fail);
+    await waitUntil(async () => {
+      const text = await lab.exec(node.name, process.execPath, [METALLB_TS_BIN, 'status', 'peer', sw.v4]);
+      return /Connection problem: no answer to our SYN to 10\.10\.10\.1 port 179 .*TCP MD5 password differs/.test(text);
+    }, { what: 'status peer explaining the unanswered connect', timeoutMs: 30_000 }).catch(fail);
 
     // No password at all: FRR's kernel drops the unsigned segments.
     writeManifests(dir, node.v4, { myASN: 64512, peerASN: 64512, peerAddress: sw.v4 });

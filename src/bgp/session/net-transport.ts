@@ -197,10 +197,8 @@ function listenWithOptions(options: ListenOptions, onConnection: (connection: Co
     onConnection(new SocketConnection(socket));
   });
   return new Promise<Listener>((resolve, reject) => {
-    const onListenError = (e: Error): void => {
-      closeSocket(fd);
-      reject(e);
-    };
+    // The server's handle owns the descriptor from here (it closes it on a listen error).
+    const onListenError = (e: Error): void => reject(e);
     server.once('error', onListenError);
     server.listen({ fd }, () => {
       server.off('error', onListenError);

@@ -212,18 +212,36 @@ export class Speaker {
   #transportFor(settings: PeerSettings): Transport {
     const options = transportOptionsFor(settings);
     const inner = this.#transport;
+    // Problems of a session that was replaced or removed are not recorded.
+    const current = (): boolean => this.#sessions.get(settings.name)?.settings === settings;
     return {
-      connect: (o: ConnectOptions, done) =>
-        inner.connect({ ...o, ...options }, (error, conn) => {
-          if (error) this.#problem(settings.name, 'connect', `connection to ${o.host} failed: ${error.message}`);
+      connect: (o: ConnectOptions, done) => {
+        const started = this.#clock.now();
+        let settled = false;
+        const cancel = inner.connect({ ...o, ...options }, (error, conn) => {
+          settled = true;
+          if (error && current()) this.#problem(settings.name, 'connect', `connection to ${o.host} failed: ${error.message}`);
           done(error, conn);
-        }),
+        });
+        return () => {
+          const waited = this.#clock.now() - started;
+          if (!settled && current() && waited >= 1000) {
+            // RFC 2385 §2: a peer that requires another MD5 password (or one we do not send) drops
+            // our SYN without a word, so a connect that is never answered is the sign on our side.
+            const md5 = settings.password !== undefined ? 'its TCP MD5 password differs (or it has none)' : 'it requires a TCP MD5 password';
+            this.#problem(settings.name, 'connect', `no answer to our SYN to ${o.host} port ${o.port} within ${Math.round(waited / 1000)} s: the peer is down or filtered, or ${md5} and drops our segments silently (RFC 2385 §2)`);
+          }
+          settled = true;
+          cancel();
+        };
+      },
       listen: (o, onConnection) => inner.listen(o, onConnection),
     };
   }
 
   /** Records (and logs, when it changed) why peer `name` likely cannot connect. */
   #problem(name: string, kind: 'connect' | 'md5', reason: string): void {
+    if (!this.#sessions.has(name)) return;
     let entry = this.#problems.get(name);
     if (!entry) this.#problems.set(name, (entry = {}));
     const before = entry[kind];
@@ -271,6 +289,8 @@ export class Speaker {
       this.#md5Timer = undefined;
       this.#checkMd5Counters();
       if (this.#sessions.size > 0) this.#scheduleMd5Check();
+      // No peer left: the next one starts from a fresh reading.
+      else this.#md5Counters = undefined;
     });
   }
 

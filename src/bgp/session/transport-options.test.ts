@@ -242,6 +242,15 @@ describe('transport options over memory', () => {
     assert.ok(uncapped <= 7, `default: ${uncapped} attempts in 60 s`);
   });
 
+  test('a connect never answered (a peer dropping our SYN for its password) is explained in status when the attempt times out', async () => {
+    const env = memoryEnv();
+    const { sa, clockA } = await pair(env, { password: 'wrong', connectTimeoutSec: 5 }, { password: 's3cret' });
+    await waitFor(() => env.network.md5Drops > 0, 'an MD5 drop');
+    assert.equal(sa.peerStatus('to-b')?.connectionProblem, undefined);
+    clockA.advance(5000);
+    assert.match(sa.peerStatus('to-b')?.connectionProblem?.reason ?? '', /no answer to our SYN to 127\.0\.0\.22 port \d+ within 5 s: .*its TCP MD5 password differs/);
+  });
+
   test('a rise of the MD5 counters that fits the peer is reported in status and logged', async () => {
     let counters: TcpMd5Counters = { notFound: 5, unexpected: 7, failure: 9 };
     const logged: string[] = [];
