@@ -73,6 +73,14 @@ function peerConnectTime(issues: Issues, p: PeerResource): number | undefined {
   return ms / 1000;
 }
 
+/** What the kernel takes as a TCP MD5 key (`TCP_MD5SIG_MAXKEYLEN`); RFC 2385 §4.1 sets no length. */
+const MD5_KEY_LENGTH_RULE = 'must be 1 to 80 bytes long (UTF-8): the kernel\'s TCP MD5 key limit';
+
+function md5KeyLengthOk(password: string): boolean {
+  const bytes = Buffer.byteLength(password, 'utf8');
+  return bytes >= 1 && bytes <= 80;
+}
+
 /** `password`, or the `password` key of the `passwordSecret` Secret (of type basic-auth). */
 function peerPassword(issues: Issues, p: PeerResource, secrets: readonly SecretResource[]): string | undefined {
   const src = p.source;
@@ -80,7 +88,13 @@ function peerPassword(issues: Issues, p: PeerResource, secrets: readonly SecretR
     issues.error(src, ['passwordSecret'], 'passwordXorSecret', 'password and passwordSecret are mutually exclusive', p.passwordSecret.name);
     return undefined;
   }
-  if (!p.passwordSecret?.name) return p.password || undefined;
+  if (!p.passwordSecret?.name) {
+    if (p.password && !md5KeyLengthOk(p.password)) {
+      issues.error(src, ['password'], 'passwordLength', `the password ${MD5_KEY_LENGTH_RULE}`);
+      return undefined;
+    }
+    return p.password || undefined;
+  }
   const name = p.passwordSecret.name;
   const ns = p.passwordSecret.namespace ?? p.namespace;
   const secret = secrets.find((s) => s.name === name && (ns === undefined || s.namespace === undefined || s.namespace === ns));
@@ -90,6 +104,8 @@ function peerPassword(issues: Issues, p: PeerResource, secrets: readonly SecretR
     issues.error(src, ['passwordSecret', 'name'], 'passwordSecretType', `Secret "${secret.name}" must be of type kubernetes.io/basic-auth`, secret.type ?? 'Opaque');
   } else if (secret.data.password === undefined) {
     issues.error(src, ['passwordSecret', 'name'], 'passwordSecretKey', `Secret "${secret.name}" has no "password" key`, secret.name);
+  } else if (!md5KeyLengthOk(secret.data.password)) {
+    issues.error(src, ['passwordSecret', 'name'], 'passwordLength', `the password of Secret "${secret.name}" ${MD5_KEY_LENGTH_RULE}`, secret.name);
   } else return secret.data.password;
   return undefined;
 }
@@ -103,12 +119,6 @@ function warnNotApplied(issues: Issues, p: PeerResource): void {
   if (p.bfdProfile) {
     issues.warn(p.source, ['bfdProfile'], 'settingNotApplied',
       'the speaker does not run BFD yet: a failed link is detected by the BGP hold time only', p.bfdProfile);
-  }
-  const passwordField = p.password ? 'password' : p.passwordSecret?.name ? 'passwordSecret' : undefined;
-  if (passwordField !== undefined) {
-    // RFC 2385 §2: a router that requires the MD5 option drops every segment without it.
-    issues.warn(p.source, [passwordField], 'settingNotApplied',
-      'the speaker does not apply TCP MD5 passwords (RFC 2385) yet: the session opens without one, and a router that requires one never accepts it');
   }
 }
 

@@ -228,7 +228,7 @@ test('vrf is an error (as in MetalLB native mode), so it never opens a second se
   assert.deepEqual(errorsOf(build([peer('p1', { vrf: 'red' }), pool('a'), adv('x')])).map((e) => e.rule), ['unsupportedField']);
 });
 
-test('bfdProfile, password and passwordSecret: one warning each, naming rule, object, field, file and line', () => {
+test('bfdProfile warns (not applied yet), naming rule, object, field, file and line; password and passwordSecret are applied without a warning', () => {
   const text = [
     'apiVersion: metallb.io/v1beta2', // 1
     'kind: BGPPeer',
@@ -276,8 +276,6 @@ test('bfdProfile, password and passwordSecret: one warning each, naming rule, ob
     warningsOf(r).map((w) => [w.file, w.line, w.object, w.path, w.rule]),
     [
       ['peers.yaml', 8, 'BGPPeer/p1', 'spec.bfdProfile', 'settingNotApplied'],
-      ['peers.yaml', 9, 'BGPPeer/p1', 'spec.password', 'settingNotApplied'],
-      ['peers.yaml', 18, 'BGPPeer/p2', 'spec.passwordSecret', 'settingNotApplied'],
     ],
   );
   assert.ok(!warningsOf(r).some((w) => w.message.includes('s3cret') || w.value === 's3cret'), 'the password is never shown');
@@ -286,7 +284,7 @@ test('bfdProfile, password and passwordSecret: one warning each, naming rule, ob
   assert.deepEqual([c?.peers[0]?.bfdProfile, c?.peers[0]?.password, c?.peers[1]?.password], ['fast', 's3cret', 's3cret']);
 });
 
-test('legacy bfd-profile and password warn at their ConfigMap keys', () => {
+test('legacy bfd-profile warns at its ConfigMap key; the password is applied, without a warning', () => {
   const r = build([configMap('peers:\n- peer-address: 10.0.0.1\n  peer-asn: 64512\n  my-asn: 64512\n  password: x\n  bfd-profile: b\nbfd-profiles:\n- name: b\naddress-pools:\n- name: a\n  protocol: bgp\n  addresses: [10.1.0.0/24]\n')]);
-  assert.deepEqual(warningsOf(r).map((w) => [w.path, w.rule]), [['peers[0].bfd-profile', 'settingNotApplied'], ['peers[0].password', 'settingNotApplied']]);
+  assert.deepEqual(warningsOf(r).map((w) => [w.path, w.rule]), [['peers[0].bfd-profile', 'settingNotApplied']]);
 });

@@ -10,8 +10,7 @@
  *
  * Accepted here although MetalLB's native mode rejects them (this project implements them):
  * keepaliveTime, IPv6 pools, large communities, graceful restart, dynamicASN, connectTime. Accepted
- * with a `settingNotApplied` warning until the speaker applies them: a peer's `bfdProfile`, and
- * `password`/`passwordSecret` (TCP MD5). Rejected as in native mode: `vrf`; and (until issue 12)
+ * with a `settingNotApplied` warning until the speaker applies it: a peer's `bfdProfile`. Rejected as in native mode: `vrf`; and (until issue 12)
  * `localASN` and `interface`.
  * Node sets: see selectors.ts.
  */

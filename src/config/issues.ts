@@ -15,7 +15,7 @@ export const RULES = [
   'myAsnRequired', 'peerAsnRequired', 'peerAsnXorDynamicAsn', 'dynamicAsnInvalid', 'ebgpMultiHopOnIbgp',
   'peerAddressRequired', 'peerAddressAndInterface', 'peerAddressInvalid', 'sourceAddressInvalid', 'routerIdInvalid',
   'peerPortRange', 'durationSyntax', 'holdTimeRange', 'keepaliveRange', 'keepaliveExceedsHold', 'connectTimeRange',
-  'passwordXorSecret', 'passwordSecretNotFound', 'passwordSecretType', 'passwordSecretKey', 'bfdProfileNotFound',
+  'passwordXorSecret', 'passwordSecretNotFound', 'passwordSecretType', 'passwordSecretKey', 'passwordLength', 'bfdProfileNotFound',
   'duplicatePeer', 'unsupportedField', 'deprecatedField', 'poolAddressesRequired', 'poolAddressInvalid',
   'poolRangeOrder', 'poolRangeFamilyMismatch', 'cidrOverlap', 'aggregationLengthRange', 'aggregationVsPrefix',
   'localPrefConflict', 'serviceSelectorsWithAggregation', 'communityInvalid', 'unknownCommunityAlias',

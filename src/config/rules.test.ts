@@ -109,7 +109,7 @@ const rows: Row[] = [
   { rule: 'bfdRange', why: 'detectMultiplier 1', valid: base(bfd('b', { detectMultiplier: 2, receiveInterval: 10, minimumTtl: 254 })), invalid: base(bfd('b', { detectMultiplier: 1 })), object: 'BFDProfile/b', path: 'spec.detectMultiplier' },
   { rule: 'bfdRange', why: 'legacy transmit-interval 5', valid: legacy(legacyOk + 'bfd-profiles:\n- name: b\n  transmit-interval: 60000\n'), invalid: legacy(legacyOk + 'bfd-profiles:\n- name: b\n  transmit-interval: 5\n'), path: 'bfd-profiles[0].transmit-interval' },
   { rule: 'settingNotApplied', why: 'bfdProfile is not applied yet', warning: true, valid: base(bfd('b')), invalid: [peer('p1', { bfdProfile: 'b' }), bfd('b'), pool('a'), adv('all')], object: 'BGPPeer/p1', path: 'spec.bfdProfile' },
-  { rule: 'settingNotApplied', why: 'password is not applied yet', warning: true, valid: base(), invalid: [peer('p1', { password: 'x' }), pool('a'), adv('all')], object: 'BGPPeer/p1', path: 'spec.password' },
+  { rule: 'passwordLength', why: 'a password over the kernel\'s 80 bytes', valid: [peer('p1', { password: 'x'.repeat(80) }), pool('a'), adv('all')], invalid: [peer('p1', { password: 'x'.repeat(81) }), pool('a'), adv('all')], object: 'BGPPeer/p1', path: 'spec.password' },
   { rule: 'unsupportedField', why: 'vrf (MetalLB native rejects it)', valid: base(), invalid: [peer('p1', { vrf: 'red' }), pool('a'), adv('all')], object: 'BGPPeer/p1', path: 'spec.vrf' },
   { rule: 'bfdEchoWithIpv6', why: 'echo mode with an IPv6 pool', valid: [peer('p1', { bfdProfile: 'e' }), bfd('e', { echoMode: true }), pool('a'), adv('all')], invalid: [peer('p1', { bfdProfile: 'e' }), bfd('e', { echoMode: true }), pool('a', { addresses: ['fd00::/120'] }), adv('all')], object: 'BGPAdvertisement/all' },
 ];

@@ -111,6 +111,7 @@ export function formatPeerDetail(d: PeerDetail): string {
     `  Prefixes sent: ${d.prefixesSent}, not sendable: ${d.prefixesNotSent}, received: ${d.prefixesReceived}`,
     `  Session flaps: ${d.flaps}`,
     `  Last error: ${d.lastError ? `${d.lastError.reason}, ${formatDhms(d.lastError.secondsAgo)} ago` : 'none'}`,
+    ...(d.connectionProblem ? [`  Connection problem: ${d.connectionProblem.reason}, ${formatDhms(d.connectionProblem.secondsAgo)} ago`] : []),
     notificationLine('Last NOTIFICATION sent', d.lastNotificationSent),
     notificationLine('Last NOTIFICATION received', d.lastNotificationReceived),
   ];

@@ -11,6 +11,7 @@
  *   why it is withheld.
  */
 import type { AdvertisedRoute, MessageCounts, NotificationRecord, SessionStatus } from '../bgp/session/session.js';
+import type { PeerStatus } from '../bgp/session/speaker.js';
 import { describe as describeDownReason } from '../bgp/session/session.js';
 import { BGP_VERSION, ERROR_CODE } from '../bgp/wire/codes.js';
 import { AFI, SAFI } from '../bgp/wire/types.js';
@@ -25,7 +26,7 @@ export interface StatusInput {
   /** Epoch ms. */
   readonly now: number;
   readonly node: string;
-  readonly sessions: readonly SessionStatus[];
+  readonly sessions: readonly PeerStatus[];
   /** The Adj-RIB-Out of each session, by peer name. */
   readonly routes: ReadonlyMap<string, readonly AdvertisedRoute[]>;
   readonly plan?: AnnouncementPlan;
@@ -97,6 +98,8 @@ export interface PeerDetail extends PeerSummary {
   readonly prefixesNotSent: number;
   readonly flaps: number;
   readonly lastError: { readonly reason: string; readonly secondsAgo: number } | null;
+  /** Why the session likely cannot connect (not Established only): a connect error or TCP MD5 drops. */
+  readonly connectionProblem: { readonly reason: string; readonly secondsAgo: number } | null;
   readonly lastNotificationSent: NotificationView | null;
   readonly lastNotificationReceived: NotificationView | null;
 }
@@ -241,7 +244,7 @@ export function peersView(input: StatusInput): PeerSummary[] {
   return input.sessions.map((s) => summaryOf(s, input.now));
 }
 
-function detailOf(s: SessionStatus, now: number): PeerDetail {
+function detailOf(s: PeerStatus, now: number): PeerDetail {
   const link: PeerDetail['link'] =
     s.peerAsn === undefined
       ? s.dynamicAsn === 'internal'
@@ -277,6 +280,7 @@ function detailOf(s: SessionStatus, now: number): PeerDetail {
     prefixesNotSent: s.prefixesNotSent,
     flaps: s.counters.flaps,
     lastError: s.lastError ? { reason: describeDownReason(s.lastError.reason), secondsAgo: seconds(now - s.lastError.at) } : null,
+    connectionProblem: s.connectionProblem ? { reason: s.connectionProblem.reason, secondsAgo: seconds(now - s.connectionProblem.at) } : null,
     lastNotificationSent: notificationView(s.lastNotificationSent, now),
     lastNotificationReceived: notificationView(s.lastNotificationReceived, now),
   };

@@ -35,17 +35,16 @@ describe('routerPlans', () => {
     assert.equal(routers[2]?.routerId, undefined);
   });
 
-  test('non-default timers, BFD profile and multihop are carried; default timers are not; a password is marked not applied', () => {
+  test('password, non-default timers, BFD profile and multihop are carried; default timers are not', () => {
     const { routers } = routerPlans(richConfig, richNodes);
     const tor = routers[0]?.neighbors[0];
-    assert.equal(tor?.passwordNotApplied, true);
-    assert.ok(!JSON.stringify(routers).includes('s3cret'), 'the password is not in the plan');
+    assert.equal(tor?.password, 's3cret');
     assert.deepEqual(tor?.timers, { holdTime: 30, keepaliveTime: 10 });
     assert.deepEqual(tor?.bfd, fastBfd);
     const rack2 = routers[1]?.neighbors[2];
     assert.equal(rack2?.multihop, true);
     assert.equal(rack2?.timers, undefined);
-    assert.equal(rack2?.passwordNotApplied, undefined);
+    assert.equal(rack2?.password, undefined);
   });
 
   test('sourceAddress overrides the node address', () => {
@@ -100,10 +99,17 @@ describe('routerPlans', () => {
     assert.equal(routers.find((r) => r.address === '10.10.10.3')?.neighbors[0]?.bfd, undefined);
   });
 
-  test('a password is left out of the router side and reported once per peer (the speaker does not send it yet)', () => {
-    const { issues } = routerPlans(config([peer({ password: 's3cret' }), peer({ name: 'other', peerAddress: '10.10.10.2' })]), seedNodes);
-    assert.deepEqual(issues.map((i) => [i.severity, i.rule, i.router, i.peer]), [['warning', 'passwordNotApplied', '10.10.10.1', 'peer1']]);
-    assert.ok(!issues.some((i) => i.message.includes('s3cret')));
+  test('a password no router CLI can take as written is reported', () => {
+    for (const [password, rules] of [
+      ['s3cret!#', []],
+      ['two words', ['passwordNotPortable']],
+      ['quo"te', ['passwordNotPortable']],
+      ['back\\slash', ['passwordNotPortable']],
+      ['caf\u00e9', ['passwordNotPortable']],
+    ] as const) {
+      const { issues } = routerPlans(config([peer({ password })]), seedNodes);
+      assert.deepEqual(issues.map((i) => i.rule), rules, password);
+    }
   });
 
   test('peerPort: the router listens where the nodes dial; a second port for one address is an error', () => {

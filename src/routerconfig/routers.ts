@@ -5,9 +5,7 @@
  * A router is a distinct peer address. Its ASN is the peers' `peerAsn` (or `myAsn` for dynamic ASN
  * `internal`); its neighbors are the nodes selected by the nodeSelectors of the peers with that
  * address, each addressed by the peer's `sourceAddress` or else the node's InternalIP of the router's
- * address family, with the node side's ASN (`myAsn`), timers, BFD profile and multihop. A peer's
- * password is left out of the router side while the speaker does not apply TCP MD5 (see
- * `passwordNotApplied`).
+ * address family, with the node side's ASN (`myAsn`), password, timers, BFD profile and multihop.
  *
  * Invariants: routers in order of first appearance in the configuration; neighbors in node order
  * (the order of the manifests), each address at most once per router. Problems that keep a router
@@ -36,12 +34,7 @@ export interface RouterNeighbor {
   readonly remoteAsn: number;
   /** remoteAsn equals the router's ASN. */
   readonly ibgp: boolean;
-  /**
-   * The peer sets a password (TCP MD5) that the speaker does not send yet. It is left out of the
-   * router's configuration, which says so in a comment instead: RFC 2385 §2 has a router that
-   * requires MD5 drop every segment without it, so the session would never come up.
-   */
-  readonly passwordNotApplied?: true;
+  readonly password?: string;
   /**
    * Timers in seconds, present only when they differ from MetalLB's defaults (90 s hold, 30 s
    * keepalive): a router's own defaults negotiate down to the speaker's hold time anyway (RFC 4271
@@ -74,7 +67,7 @@ export type RouterIssueRule =
   | 'duplicateNeighbor'
   | 'bfdProfileUnknown'
   | 'noNeighbors'
-  | 'passwordNotApplied'
+  | 'passwordNotPortable'
   | 'conflictingPeerPort'
   | 'nonStandardPeerPort';
 
@@ -170,13 +163,14 @@ export function routerPlans(config: Config, nodes: readonly Node[], router?: str
         });
       }
     }
-    if (peer.password !== undefined) {
+    if (peer.password !== undefined && !/^[\x21-\x7e]+$/.test(peer.password.replace(/["\\]/g, ' '))) {
+      // Vendor CLIs take the key as one word, and BIRD strings have no escapes.
       issues.push({
-        severity: 'warning',
-        rule: 'passwordNotApplied',
+        severity: 'error',
+        rule: 'passwordNotPortable',
         router: address,
         peer: peer.name,
-        message: `the password of peer ${peer.name} is left out of router ${address}'s configuration: the metallb-ts speaker does not apply TCP MD5 passwords yet, and a router that requires one would never accept its session`,
+        message: `the password of peer ${peer.name} has spaces, quotes, backslashes or non-ASCII characters; routers cannot take it as written`,
       });
     }
     const timers =
@@ -221,7 +215,7 @@ export function routerPlans(config: Config, nodes: readonly Node[], router?: str
         family: parseIp(nodeIp)?.family ?? family,
         remoteAsn: peer.myAsn,
         ibgp: peer.myAsn === asn,
-        ...(peer.password !== undefined ? { passwordNotApplied: true as const } : {}),
+        ...(peer.password !== undefined ? { password: peer.password } : {}),
         ...(timers ? { timers } : {}),
         ...(bfd ? { bfd } : {}),
         multihop: peer.ebgpMultiHop,

@@ -94,6 +94,8 @@ export function sessionSettingsFor(c: PeerConfig, node: Node): PeerSettings {
     keepaliveSec: c.keepaliveTime,
     ...(c.connectTime !== undefined ? { connectTimeSec: c.connectTime } : {}),
     ...(c.routerId !== undefined ? { routerId: c.routerId } : {}),
+    ...(c.password !== undefined ? { password: c.password } : {}),
+    ebgpMultiHop: c.ebgpMultiHop,
     gracefulRestart: c.enableGracefulRestart,
     ...(source !== undefined && isIpv4Loopback(source) && isIpv4Loopback(c.peerAddress) ? { loopbackNextHop: true } : {}),
   };

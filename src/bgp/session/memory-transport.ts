@@ -2,8 +2,13 @@
  * An in-memory network for tests: listeners and connections between named addresses inside one
  * process, delivering bytes asynchronously and in order like TCP, with a send buffer mark so that
  * backpressure (`write` returning false, then `onDrain`) happens as on a socket.
+ *
+ * TCP MD5 is modelled as RFC 2385 §2 has it: a connection whose password differs from the
+ * listener's key for the dialling address (one of them absent included) never completes, as the
+ * kernel drops the SYN. Hops are not modelled: a TTL is recorded (`MemoryNetwork.ttls`), not
+ * enforced.
  */
-import type { Connection, ConnectionHandlers, ConnectOptions, Listener, ListenOptions, Transport } from './transport.js';
+import type { Connection, ConnectionHandlers, ConnectOptions, Listener, ListenOptions, PeerTransportOptions, Transport } from './transport.js';
 
 interface Endpoint {
   readonly host: string;
@@ -119,9 +124,19 @@ class MemoryConnection implements Connection {
 }
 
 /** A network of in-memory hosts. */
+interface MemoryListener {
+  readonly onConnection: (c: Connection) => void;
+  /** Options per peer address, as set by `Listener.setPeerOptions`. */
+  readonly peers: Map<string, PeerTransportOptions>;
+}
+
 export class MemoryNetwork {
-  readonly #listeners = new Map<string, (c: Connection) => void>();
+  readonly #listeners = new Map<string, MemoryListener>();
   #nextPort = 40000;
+  /** The TTL of each connection made, dialled and accepted ones, by "local|remote" address. */
+  readonly ttls = new Map<string, number | undefined>();
+  /** Connections that never completed because their MD5 passwords differ. */
+  md5Drops = 0;
   /** Send buffer mark per connection, in bytes. */
   highWaterMark = 16 * 1024;
 
@@ -132,12 +147,21 @@ export class MemoryNetwork {
         let cancelled = false;
         setImmediate(() => {
           if (cancelled) return;
-          const onConnection = this.#listeners.get(`${options.host}|${options.port}`) ?? this.#listeners.get(`${wildcard(options.host)}|${options.port}`);
-          if (!onConnection) {
+          const listener = this.#listeners.get(`${options.host}|${options.port}`) ?? this.#listeners.get(`${wildcard(options.host)}|${options.port}`);
+          if (!listener) {
             done(Object.assign(new Error(`connect ECONNREFUSED ${options.host}:${options.port}`), { code: 'ECONNREFUSED' }));
             return;
           }
           const local = { host: options.localAddress ?? defaultLocalAddress, port: this.#nextPort++ };
+          const accepted = listener.peers.get(local.host);
+          if (accepted?.md5Password !== options.md5Password) {
+            // RFC 2385 §2: the SYN is dropped; the dialler's connect times out.
+            this.md5Drops++;
+            return;
+          }
+          this.ttls.set(`${local.host}|${options.host}`, options.ttl);
+          this.ttls.set(`${options.host}|${local.host}`, accepted?.ttl);
+          const onConnection = listener.onConnection;
           const remote = { host: options.host, port: options.port };
           const a = new MemoryConnection(local, remote, this.highWaterMark);
           const b = new MemoryConnection(remote, local, this.highWaterMark);
@@ -154,10 +178,15 @@ export class MemoryNetwork {
         const port = options.port === 0 ? this.#nextPort++ : options.port;
         const key = `${options.host}|${port}`;
         if (this.#listeners.has(key)) return Promise.reject(Object.assign(new Error(`listen EADDRINUSE ${options.host}:${port}`), { code: 'EADDRINUSE' }));
-        this.#listeners.set(key, onConnection);
+        const peers = new Map<string, PeerTransportOptions>();
+        this.#listeners.set(key, { onConnection, peers });
         const listener: Listener = {
           address: options.host,
           port,
+          setPeerOptions(peerAddress, next) {
+            if (next) peers.set(peerAddress, next);
+            else peers.delete(peerAddress);
+          },
           close: () => {
             this.#listeners.delete(key);
             return Promise.resolve();

@@ -7,6 +7,8 @@ import type { Capability } from '../wire/types.js';
 import { parseIp } from '../../model/ip.js';
 import { DEFAULT_BACKOFF } from '../fsm/backoff.js';
 import type { BackoffConfig, FsmConfig } from '../fsm/types.js';
+import type { PeerTransportOptions } from './transport.js';
+import { TCP_MD5_MAX_KEY_BYTES } from './socket-options.js';
 
 /** How a session to one peer behaves. Only `name`, `localAsn`, a peer AS and `peerAddress` are required. */
 export interface PeerSettings {
@@ -35,6 +37,16 @@ export interface PeerSettings {
   readonly connectTimeoutSec?: number;
   /** Our BGP Identifier on this session; default the speaker's, else the session's local IPv4 address. */
   readonly routerId?: string;
+  /**
+   * The TCP MD5 signature password (RFC 2385) of the session's connections, both the ones we dial
+   * and the ones the peer opens to our listener; at most 80 bytes (the kernel's limit).
+   */
+  readonly password?: string;
+  /**
+   * The eBGP peer is more than one hop away: packets go out with TTL 255 instead of 1. iBGP
+   * sessions always use 255 (as FRR). See `ttlFor`.
+   */
+  readonly ebgpMultiHop?: boolean;
   /** Only accept the peer's connection; never dial. */
   readonly passive?: boolean;
   /** Advertise graceful restart (RFC 4724), as MetalLB's `enableGracefulRestart`. */
@@ -70,6 +82,25 @@ export const PEER_DEFAULTS = {
   connectTimeoutSec: 10,
   gracefulRestartTimeSec: 120,
 } as const;
+
+/** The session is iBGP: the peer's AS is ours (configured, or `dynamicAsn: internal`). */
+export function isIbgp(settings: PeerSettings): boolean {
+  return settings.dynamicAsn === 'internal' || (settings.peerAsn !== undefined && settings.peerAsn === settings.localAsn);
+}
+
+/**
+ * The TTL of the session's packets, as FRR sets it: 1 for a single-hop eBGP peer (its packets die
+ * at the first router, so only a directly connected peer is reached), 255 for a multihop eBGP
+ * peer and for iBGP (RFC 4271 §5.1.3 leaves iBGP peers anywhere in the AS).
+ */
+export function ttlFor(settings: PeerSettings): number {
+  return isIbgp(settings) || settings.ebgpMultiHop === true ? 255 : 1;
+}
+
+/** The options of the session's TCP connections: MD5 password and TTL. */
+export function transportOptionsFor(settings: PeerSettings): PeerTransportOptions {
+  return { ...(settings.password !== undefined ? { md5Password: settings.password } : {}), ttl: ttlFor(settings) };
+}
 
 /**
  * The capabilities of our OPEN: MP IPv4 and IPv6 unicast (as MetalLB), route refresh, enhanced route
@@ -144,6 +175,12 @@ export function validatePeerSettings(settings: PeerSettings): string[] {
   if (settings.keepaliveSec !== undefined && !(Number.isFinite(settings.keepaliveSec) && settings.keepaliveSec >= 0)) {
     errors.push(`keepaliveSec ${settings.keepaliveSec} must not be negative`);
   }
+  if (settings.password !== undefined) {
+    const bytes = Buffer.byteLength(settings.password, 'utf8');
+    // RFC 2385 §4.1 leaves the key's length open; Linux takes 1..80 bytes (TCP_MD5SIG_MAXKEYLEN).
+    if (bytes === 0 || bytes > TCP_MD5_MAX_KEY_BYTES) errors.push(`password must be 1..${TCP_MD5_MAX_KEY_BYTES} bytes, it has ${bytes}`);
+  }
+  if (settings.ebgpMultiHop === true && isIbgp(settings)) errors.push('ebgpMultiHop is for eBGP peers only');
   const port = settings.peerPort ?? PEER_DEFAULTS.peerPort;
   if (!Number.isInteger(port) || port < 1 || port > 65535) errors.push(`peerPort ${port} out of range`);
   return errors;

@@ -6,15 +6,25 @@
  * Incoming connections are matched by the remote address (and, for a peer with `sourceAddress`, the
  * local address the connection reached). Anything else is refused: closed at once, logged as
  * `connectionRefused` with the address, and counted.
+ *
+ * Each session's connections carry its transport options (`transportOptionsFor`: TCP MD5 password,
+ * TTL): the ones it dials through the transport given to it, the ones it accepts through the
+ * listener's per-address options, kept in step with the peers here. While a peer is not
+ * Established, the speaker says why it likely cannot connect (`PeerStatus.connectionProblem`, and a
+ * log line when that changes): the last connect error, or a rise of the kernel's TCP MD5 drop
+ * counters that fits the peer's password setting (`md5-counters.ts`).
  */
 import { randomInt } from 'node:crypto';
 import { systemClock } from './clock.js';
 import type { Clock } from './clock.js';
 import { netTransport, normalizeAddress } from './net-transport.js';
-import type { Connection, Listener, Transport } from './transport.js';
+import type { Connection, ConnectOptions, Listener, PeerTransportOptions, Transport } from './transport.js';
+import { socketOptionsProblem } from './socket-options.js';
+import { readTcpMd5Counters, tcpMd5Explanation } from './md5-counters.js';
+import type { TcpMd5Counters } from './md5-counters.js';
 import { Session } from './session.js';
 import type { AdvertisedRoute, SessionEvents, SessionStatus } from './session.js';
-import { validatePeerSettings } from './settings.js';
+import { transportOptionsFor, validatePeerSettings } from './settings.js';
 import type { PeerSettings } from './settings.js';
 import type { Advertisement } from './adj-rib-out.js';
 import type { AdvertisementChange } from './desired-routes.js';
@@ -40,6 +50,23 @@ export interface SpeakerOptions {
   readonly random?: () => number;
   /** How long a close may wait for its NOTIFICATION to go out, ms; default 3000. */
   readonly closeTimeoutMs?: number;
+  /**
+   * Reads the kernel's TCP MD5 drop counters; default `/proc/net/netstat` of this network
+   * namespace (with the node:net transport), none with another transport.
+   */
+  readonly tcpMd5Counters?: () => TcpMd5Counters | undefined;
+  /** How often the counters are read while the speaker has peers, ms; default 5000. */
+  readonly tcpMd5CheckIntervalMs?: number;
+}
+
+/** A session's status, with what the speaker knows of why it cannot connect. */
+export interface PeerStatus extends SessionStatus {
+  /**
+   * Set while the session is not Established and something explains it: the last connection error
+   * (e.g. the FFI needed for a password cannot load, `sourceAddress` is not local) or a rise of the
+   * kernel's TCP MD5 drop counters that fits the peer's password setting.
+   */
+  readonly connectionProblem?: { readonly reason: string; readonly at: number };
 }
 
 /** Events of a speaker; each carries the peer's `name` and its "IP:port" label `peer`. */
@@ -79,6 +106,16 @@ export class Speaker {
   #listener: Listener | undefined;
   #refused = 0;
   #closed = false;
+  /**
+   * Per peer name: why it likely cannot connect (cleared when it is Established): the last connect
+   * error, and the last rise of the MD5 drop counters that fits it, kept apart so that neither hides
+   * the other.
+   */
+  readonly #problems = new Map<string, Partial<Record<'connect' | 'md5', { reason: string; at: number }>>>();
+  /** The MD5 drop counters at the last check. */
+  #md5Counters: TcpMd5Counters | undefined;
+  #md5Timer: { cancel(): void } | undefined;
+  readonly #readMd5Counters: () => TcpMd5Counters | undefined;
 
   constructor(options: SpeakerOptions = {}) {
     this.#options = options;
@@ -86,6 +123,13 @@ export class Speaker {
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? silentBgpLogger;
     this.#random = options.random ?? (() => randomInt(0, 0x100000000) / 0x100000000);
+    this.#readMd5Counters = options.tcpMd5Counters ?? (this.#transport === netTransport ? () => readTcpMd5Counters() : () => undefined);
+    if (this.#transport === netTransport) {
+      const problem = socketOptionsProblem();
+      if (problem !== undefined) {
+        this.#logger.warn('socketOptionsUnavailable', 'TCP socket options cannot be set: sessions use the system\'s TTL, and peers with a password cannot connect', { reason: problem });
+      }
+    }
   }
 
   /** Binds the listener, when one is configured. Rejects when the address cannot be bound. */
@@ -94,18 +138,22 @@ export class Speaker {
     if (!l || this.#listener) return;
     const port = l.port ?? 179;
     const onConnection = (c: Connection): void => this.#incoming(c);
+    const onError = (error: Error): void => this.#logger.error('listenerError', 'incoming connection dropped', { error });
     if (l.address !== undefined) {
-      this.#listener = await this.#transport.listen({ host: l.address, port }, onConnection);
+      this.#listener = await this.#transport.listen({ host: l.address, port, onError }, onConnection);
     } else {
       try {
-        this.#listener = await this.#transport.listen({ host: '::', port }, onConnection);
+        this.#listener = await this.#transport.listen({ host: '::', port, onError }, onConnection);
       } catch (e) {
         const code = (e as { code?: string }).code;
         if (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL') throw e;
-        this.#listener = await this.#transport.listen({ host: '0.0.0.0', port }, onConnection);
+        this.#listener = await this.#transport.listen({ host: '0.0.0.0', port, onError }, onConnection);
       }
     }
     this.#logger.info('listening', 'BGP listener started', { address: this.#listener.address, port: this.#listener.port });
+    const addresses = new Set<string>();
+    for (const s of this.#sessions.values()) addresses.add(this.#addressKey(s.settings.peerAddress));
+    for (const a of addresses) this.#syncListener(a);
   }
 
   /** The address and port the listener is bound to, once started. */
@@ -143,16 +191,119 @@ export class Speaker {
     if (this.#sessions.has(settings.name)) throw new Error(`peer ${settings.name} already exists`);
     const ref = { name: settings.name };
     const session: Session = new Session(settings, {
-      transport: this.#transport,
+      transport: this.#transportFor(settings),
       clock: this.#clock,
       logger: this.#logger,
       random: this.#random,
       ...(this.#options.routerId !== undefined ? { defaultRouterId: this.#options.routerId } : {}),
       ...(this.#options.closeTimeoutMs !== undefined ? { closeTimeoutMs: this.#options.closeTimeoutMs } : {}),
-      emit: (event, payload) => this.#emit(event, { ...payload, name: ref.name, peer: session.peerLabel } as never),
+      emit: (event, payload) => {
+        if (event === 'sessionUp') this.#problems.delete(ref.name);
+        this.#emit(event, { ...payload, name: ref.name, peer: session.peerLabel } as never);
+      },
     });
     this.#sessions.set(settings.name, session);
+    this.#syncListener(this.#addressKey(settings.peerAddress));
     session.start();
+    this.#scheduleMd5Check();
+  }
+
+  /** The transport of one peer's session: its dials carry the peer's options, errors are kept. */
+  #transportFor(settings: PeerSettings): Transport {
+    const options = transportOptionsFor(settings);
+    const inner = this.#transport;
+    // Problems of a session that was replaced or removed are not recorded.
+    const current = (): boolean => this.#sessions.get(settings.name)?.settings === settings;
+    return {
+      connect: (o: ConnectOptions, done) => {
+        const started = this.#clock.now();
+        let settled = false;
+        const cancel = inner.connect({ ...o, ...options }, (error, conn) => {
+          settled = true;
+          if (error && current()) this.#problem(settings.name, 'connect', `connection to ${o.host} failed: ${error.message}`);
+          done(error, conn);
+        });
+        return () => {
+          const waited = this.#clock.now() - started;
+          if (!settled && current() && waited >= 1000) {
+            // RFC 2385 §2: a peer that requires another MD5 password (or one we do not send) drops
+            // our SYN without a word, so a connect that is never answered is the sign on our side.
+            const md5 = settings.password !== undefined ? 'its TCP MD5 password differs (or it has none)' : 'it requires a TCP MD5 password';
+            this.#problem(settings.name, 'connect', `no answer to our SYN to ${o.host} port ${o.port} within ${Math.round(waited / 1000)} s: the peer is down or filtered, or ${md5} and drops our segments silently (RFC 2385 §2)`);
+          }
+          settled = true;
+          cancel();
+        };
+      },
+      listen: (o, onConnection) => inner.listen(o, onConnection),
+    };
+  }
+
+  /** Records (and logs, when it changed) why peer `name` likely cannot connect. */
+  #problem(name: string, kind: 'connect' | 'md5', reason: string): void {
+    if (!this.#sessions.has(name)) return;
+    let entry = this.#problems.get(name);
+    if (!entry) this.#problems.set(name, (entry = {}));
+    const before = entry[kind];
+    entry[kind] = { reason, at: this.#clock.now() };
+    if (before?.reason !== reason && this.#sessions.has(name)) {
+      this.#logger.warn('connectionProblem', 'BGP peer cannot connect', { peerName: name, reason });
+    }
+  }
+
+  #addressKey(address: string): string {
+    return canonicalIp(address) ?? address;
+  }
+
+  /**
+   * Sets the listener's options for connections from `address`: those of the first peer at that
+   * address (peers told apart by their sourceAddress share the listener's key, which the kernel
+   * holds per remote address); a peer whose options differ is told why its connections may fail.
+   */
+  #syncListener(address: string): void {
+    const listener = this.#listener;
+    if (!listener) return;
+    let chosen: { name: string; options: PeerTransportOptions } | undefined;
+    for (const s of this.#sessions.values()) {
+      if (this.#addressKey(s.settings.peerAddress) !== address) continue;
+      const options = transportOptionsFor(s.settings);
+      if (!chosen) chosen = { name: s.settings.name, options };
+      else if (options.md5Password !== chosen.options.md5Password || options.ttl !== chosen.options.ttl) {
+        this.#problem(s.settings.name, 'connect', `peer ${chosen.name} at the same address ${address} sets another password or TTL; the listener uses ${chosen.name}'s for connections from ${address}`);
+      }
+    }
+    try {
+      listener.setPeerOptions(address, chosen?.options);
+    } catch (e) {
+      if (chosen) this.#problem(chosen.name, 'connect', `connections from ${address} cannot be accepted with its options: ${(e as Error).message}`);
+      else this.#logger.error('listenerError', 'cannot remove the options of a peer address from the listener', { address, error: e as Error });
+    }
+  }
+
+  /** Reads the MD5 counters every interval while there are peers (a fresh baseline for the next failure). */
+  #scheduleMd5Check(): void {
+    if (this.#md5Timer || this.#closed) return;
+    this.#md5Counters ??= this.#readMd5Counters();
+    if (!this.#md5Counters) return;
+    this.#md5Timer = this.#clock.setTimer(this.#options.tcpMd5CheckIntervalMs ?? 5000, () => {
+      this.#md5Timer = undefined;
+      this.#checkMd5Counters();
+      if (this.#sessions.size > 0) this.#scheduleMd5Check();
+      // No peer left: the next one starts from a fresh reading.
+      else this.#md5Counters = undefined;
+    });
+  }
+
+  #checkMd5Counters(): void {
+    const before = this.#md5Counters;
+    const after = this.#readMd5Counters();
+    if (!before || !after) return;
+    this.#md5Counters = after;
+    for (const s of this.#sessions.values()) {
+      if (s.state === 'Established') continue;
+      const why = tcpMd5Explanation(s.settings.password !== undefined, before, after);
+      if (why !== undefined) this.#problem(s.settings.name, 'md5', why);
+    }
   }
 
   /**
@@ -171,6 +322,8 @@ export class Speaker {
     if (errors.length > 0) throw new RangeError(`peer ${settings.name}: ${errors.join('; ')}`);
     const ads = old.advertisements;
     this.#sessions.delete(settings.name);
+    this.#problems.delete(settings.name);
+    this.#syncListener(this.#addressKey(old.settings.peerAddress));
     await old.stop(CeaseSubcode.otherConfigChange);
     this.addPeer(settings);
     this.#sessions.get(settings.name)?.setAdvertisements(ads);
@@ -181,6 +334,8 @@ export class Speaker {
     const s = this.#sessions.get(name);
     if (!s) return;
     this.#sessions.delete(name);
+    this.#problems.delete(name);
+    this.#syncListener(this.#addressKey(s.settings.peerAddress));
     await s.stop(CeaseSubcode.peerDeconfigured);
   }
 
@@ -224,8 +379,19 @@ export class Speaker {
   }
 
   /** A snapshot of every session. */
-  status(): SessionStatus[] {
-    return [...this.#sessions.values()].map((s) => s.status());
+  status(): PeerStatus[] {
+    return [...this.#sessions.values()].map((s) => this.#statusOf(s));
+  }
+
+  #statusOf(s: Session): PeerStatus {
+    const st = s.status();
+    const p = this.#problems.get(st.name);
+    if (!p || st.state === 'Established') return st;
+    const parts = [p.md5, p.connect].filter((x): x is { reason: string; at: number } => x !== undefined);
+    if (parts.length === 0) return st;
+    let at = 0;
+    for (const x of parts) if (x.at > at) at = x.at;
+    return { ...st, connectionProblem: { reason: parts.map((x) => x.reason).join('; '), at } };
   }
 
   /** The routes a peer has been sent and not withdrawn (see `Session.advertisedRoutes`). */
@@ -234,8 +400,9 @@ export class Speaker {
   }
 
   /** A snapshot of one session. */
-  peerStatus(name: string): SessionStatus | undefined {
-    return this.#sessions.get(name)?.status();
+  peerStatus(name: string): PeerStatus | undefined {
+    const s = this.#sessions.get(name);
+    return s ? this.#statusOf(s) : undefined;
   }
 
   /**
@@ -244,6 +411,8 @@ export class Speaker {
    */
   async close(message?: string): Promise<void> {
     this.#closed = true;
+    this.#md5Timer?.cancel();
+    this.#md5Timer = undefined;
     const listener = this.#listener;
     this.#listener = undefined;
     const sessions = [...this.#sessions.values()];

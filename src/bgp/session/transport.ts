@@ -32,7 +32,15 @@ export interface Connection {
   destroy(): void;
 }
 
-export interface ConnectOptions {
+/** Per-peer options of a TCP connection that node:net does not offer (see `socket-options.ts`). */
+export interface PeerTransportOptions {
+  /** The TCP MD5 signature key (RFC 2385) of the connection; absent: no signature. */
+  readonly md5Password?: string;
+  /** TTL (IPv4) or hop limit (IPv6) of the packets sent to the peer, 1..255; absent: the system's. */
+  readonly ttl?: number;
+}
+
+export interface ConnectOptions extends PeerTransportOptions {
   readonly host: string;
   readonly port: number;
   /** Local address to bind before connecting. */
@@ -42,6 +50,11 @@ export interface ConnectOptions {
 export interface ListenOptions {
   readonly host: string;
   readonly port: number;
+  /**
+   * An accepted connection could not be given its peer's options (see `Listener.setPeerOptions`)
+   * and was closed; default: nothing is reported.
+   */
+  readonly onError?: (error: Error) => void;
 }
 
 /** A bound listener. */
@@ -49,6 +62,13 @@ export interface Listener {
   /** The address and port actually bound (the port is chosen by the system when 0 was asked). */
   readonly address: string;
   readonly port: number;
+  /**
+   * Sets the options of connections from `peerAddress` (undefined removes them): the MD5 key is set
+   * on the listening socket for that address (connections from it are then accepted only with a
+   * valid signature, RFC 2385 §2), the TTL on each accepted connection. Throws when they cannot be
+   * set (the error names the address and why).
+   */
+  setPeerOptions(peerAddress: string, options: PeerTransportOptions | undefined): void;
   close(): Promise<void>;
 }
 

@@ -7,7 +7,6 @@
 import type { RenderOptions } from '../render-options.js';
 import { ecmpPaths } from '../render-options.js';
 import type { RouterPlan } from '../routers.js';
-import { passwordNotAppliedComment } from '../not-applied.js';
 
 function quote(text: string): string {
   return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
@@ -46,7 +45,7 @@ export function renderBird(router: RouterPlan, options: RenderOptions): string[]
     lines.push(`  local ${router.address}${router.port !== 179 ? ` port ${router.port}` : ''} as ${router.asn};`);
     lines.push(`  neighbor ${n.address} as ${n.remoteAsn};`);
     lines.push(n.multihop && !n.ibgp ? '  multihop;' : '  direct;');
-    if (n.passwordNotApplied) lines.push(`  ${passwordNotAppliedComment('#', n)}`);
+    if (n.password !== undefined) lines.push(`  password ${quote(n.password)};`);
     if (n.timers) {
       lines.push(`  hold time ${n.timers.holdTime};`);
       // BIRD takes keepalive 1..65535 only; hold time 0 already turns keepalives off (RFC 4271 §4.4).

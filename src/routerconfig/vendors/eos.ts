@@ -5,7 +5,6 @@
 import type { RenderOptions } from '../render-options.js';
 import { ecmpPaths } from '../render-options.js';
 import type { RouterPlan } from '../routers.js';
-import { passwordNotAppliedComment } from '../not-applied.js';
 
 export function renderEos(router: RouterPlan, options: RenderOptions): string[] {
   const lines = ['ip routing'];
@@ -18,7 +17,7 @@ export function renderEos(router: RouterPlan, options: RenderOptions): string[] 
   for (const n of router.neighbors) {
     lines.push(`   neighbor ${n.address} remote-as ${n.remoteAsn}`);
     lines.push(`   neighbor ${n.address} description ${n.node}`);
-    if (n.passwordNotApplied) lines.push(`   ${passwordNotAppliedComment('!', n)}`);
+    if (n.password !== undefined) lines.push(`   neighbor ${n.address} password 0 ${n.password}`);
     if (n.timers) lines.push(`   neighbor ${n.address} timers ${n.timers.keepaliveTime} ${n.timers.holdTime}`);
     if (n.multihop && !n.ibgp) lines.push(`   neighbor ${n.address} ebgp-multihop`);
     if (n.bfd) {

@@ -8,7 +8,6 @@ import type { BfdProfileConfig } from '../../config/types.js';
 import type { RenderOptions } from '../render-options.js';
 import { ecmpPaths } from '../render-options.js';
 import type { RouterPlan } from '../routers.js';
-import { passwordNotAppliedComment } from '../not-applied.js';
 
 function bfdProfileLines(p: BfdProfileConfig): string[] {
   const lines = [
@@ -37,7 +36,7 @@ export function renderFrr(router: RouterPlan, options: RenderOptions): string[] 
   for (const n of router.neighbors) {
     lines.push(` neighbor ${n.address} remote-as ${n.remoteAsn}`);
     lines.push(` neighbor ${n.address} description ${n.node}`);
-    if (n.passwordNotApplied) lines.push(` ${passwordNotAppliedComment('!', n)}`);
+    if (n.password !== undefined) lines.push(` neighbor ${n.address} password ${n.password}`);
     if (n.timers) lines.push(` neighbor ${n.address} timers ${n.timers.keepaliveTime} ${n.timers.holdTime}`);
     if (n.multihop && !n.ibgp) lines.push(` neighbor ${n.address} ebgp-multihop`);
     if (n.bfd) lines.push(` neighbor ${n.address} bfd`, ` neighbor ${n.address} bfd profile ${n.bfd.name}`);

@@ -7,7 +7,10 @@
 import type { RenderOptions } from '../render-options.js';
 import { ecmpPaths } from '../render-options.js';
 import type { RouterNeighbor, RouterPlan } from '../routers.js';
-import { passwordNotAppliedComment } from '../not-applied.js';
+
+function quote(text: string): string {
+  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
 
 export function renderJunos(router: RouterPlan, options: RenderOptions): string[] {
   const lines: string[] = [];
@@ -35,7 +38,7 @@ export function renderJunos(router: RouterPlan, options: RenderOptions): string[
       const nb = `${at} neighbor ${n.address}`;
       lines.push(`${nb} description ${n.node}`);
       if (!g.ibgp) lines.push(`${nb} peer-as ${n.remoteAsn}`);
-      if (n.passwordNotApplied) lines.push(passwordNotAppliedComment('#', n));
+      if (n.password !== undefined) lines.push(`${nb} authentication-key ${quote(n.password)}`);
       if (n.timers) lines.push(`${nb} hold-time ${n.timers.holdTime}`);
       if (n.multihop && !n.ibgp) lines.push(`${nb} multihop`);
       if (n.bfd) {

@@ -6,7 +6,6 @@
 import type { RenderOptions } from '../render-options.js';
 import { ecmpPaths } from '../render-options.js';
 import type { RouterPlan } from '../routers.js';
-import { passwordNotAppliedComment } from '../not-applied.js';
 
 export function renderNxos(router: RouterPlan, options: RenderOptions): string[] {
   const lines = ['feature bgp'];
@@ -34,7 +33,7 @@ export function renderNxos(router: RouterPlan, options: RenderOptions): string[]
     lines.push(`  neighbor ${n.address}`);
     lines.push(`    remote-as ${n.remoteAsn}`);
     lines.push(`    description ${n.node}`);
-    if (n.passwordNotApplied) lines.push(`    ${passwordNotAppliedComment('!', n)}`);
+    if (n.password !== undefined) lines.push(`    password 0 ${n.password}`);
     if (n.timers) lines.push(`    timers ${n.timers.keepaliveTime} ${n.timers.holdTime}`);
     if (n.multihop && !n.ibgp) lines.push('    ebgp-multihop 255');
     if (n.bfd) lines.push('    bfd');

@@ -6,7 +6,6 @@
 import type { RenderOptions } from '../render-options.js';
 import { ecmpPaths } from '../render-options.js';
 import type { RouterPlan } from '../routers.js';
-import { passwordNotAppliedComment } from '../not-applied.js';
 
 export function renderOnyx(router: RouterPlan, options: RenderOptions): string[] {
   const lines = ['no spanning-tree', 'lldp', 'ip routing', 'protocol bgp'];
@@ -15,7 +14,7 @@ export function renderOnyx(router: RouterPlan, options: RenderOptions): string[]
   lines.push(`router bgp ${router.asn}`);
   for (const n of router.neighbors) lines.push(`neighbor ${n.address} remote-as ${n.remoteAsn}`);
   for (const n of router.neighbors) {
-    if (n.passwordNotApplied) lines.push(passwordNotAppliedComment('#', n));
+    if (n.password !== undefined) lines.push(`neighbor ${n.address} password ${n.password}`);
     if (n.timers) lines.push(`neighbor ${n.address} timers ${n.timers.keepaliveTime} ${n.timers.holdTime}`);
     if (n.multihop && !n.ibgp) lines.push(`neighbor ${n.address} ebgp-multihop 255`);
     if (n.bfd) lines.push(`neighbor ${n.address} fall-over bfd`);

@@ -27,6 +27,10 @@ export interface FrrNeighbor {
   readonly updateSource?: string;
   /** Start administratively down (`neighbor X shutdown`); bring it up with `configure([`no neighbor X shutdown`])`. */
   readonly shutdown?: boolean;
+  /** TCP MD5 password (`neighbor X password P`). */
+  readonly password?: string;
+  /** eBGP neighbor more than one hop away (`neighbor X ebgp-multihop`: TTL 255). */
+  readonly ebgpMultihop?: boolean;
 }
 
 /** A prefix FRR announces itself (`network` statements; import-check is off). */
@@ -48,10 +52,13 @@ export interface FrrOptions {
   readonly ipv4Extra?: readonly string[];
   /** bgpd listen port (default 179; 0 disables listening). */
   readonly listenPort?: number;
+  /** A whole frr.conf used as it is (e.g. `metallb-ts router-config` output); the fields above are then ignored except `listenPort`. */
+  readonly rawConfig?: string;
 }
 
 /** Generates frr.conf for the options. */
 export function frrConfig(o: FrrOptions): string {
+  if (o.rawConfig !== undefined) return o.rawConfig;
   const lines: string[] = ['frr defaults traditional', 'hostname lab', 'log stdout informational', 'log timestamp precision 3', '!'];
   lines.push(`router bgp ${o.asn}`, ` bgp router-id ${o.routerId}`, ' bgp log-neighbor-changes', ' no bgp ebgp-requires-policy', ' no bgp network import-check');
   lines.push(' no bgp default ipv4-unicast');
@@ -64,6 +71,8 @@ export function frrConfig(o: FrrOptions): string {
     if (n.port !== undefined) lines.push(` neighbor ${n.address} port ${n.port}`);
     if (n.updateSource !== undefined) lines.push(` neighbor ${n.address} update-source ${n.updateSource}`);
     if (n.shutdown) lines.push(` neighbor ${n.address} shutdown`);
+    if (n.password !== undefined) lines.push(` neighbor ${n.address} password ${n.password}`);
+    if (n.ebgpMultihop) lines.push(` neighbor ${n.address} ebgp-multihop`);
   }
   for (const fam of ['ipv4', 'ipv6'] as const) {
     lines.push(` address-family ${fam} unicast`);
@@ -221,6 +230,11 @@ export interface FrrNeighborJson {
   readonly bgpTimerUpMsec?: number;
   readonly connectionsEstablished?: number;
   readonly connectionsDropped?: number;
+  readonly remoteRouterId?: string;
+  readonly hostForeign?: string;
+  readonly portForeign?: number;
+  readonly hostLocal?: string;
+  readonly portLocal?: number;
   readonly lastResetDueTo?: string;
   readonly lastNotificationReason?: string;
   readonly messageStats?: {
