@@ -20,6 +20,11 @@ export interface NodeSpeakerOptions {
   readonly onReload?: (report: ReloadReport) => void;
   /** MetalLB's `--lb-class`. */
   readonly loadBalancerClass?: string;
+  /**
+   * Graceful shutdown (RFC 8326) of a peer that leaves this node (its node selectors, the
+   * configuration): ms its routes stay with GRACEFUL_SHUTDOWN before the withdrawal. Default 0.
+   */
+  readonly drainMs?: number;
 }
 
 /** What one reload did (for the k8s-client metrics and the change-to-UPDATE latency). */
@@ -40,8 +45,14 @@ export interface NodeSpeaker {
   readonly runtime: SpeakerRuntime;
   /** Reads the files again (these, or all) and applies what changed; resolves when applied. */
   reload(files?: readonly string[]): Promise<void>;
-  /** Closes every session with Cease (administrative shutdown) and the listener. */
-  close(): Promise<void>;
+  /**
+   * Stops reloading and closes every session with Cease (administrative shutdown) and the listener.
+   * With `drainMs` > 0 each Established session first re-announces its routes with GRACEFUL_SHUTDOWN
+   * (RFC 8326) and keeps them that long, then withdraws them.
+   */
+  close(options?: { readonly drainMs?: number }): Promise<void>;
+  /** Ends every drain now (the sessions withdraw and close at once): a second signal. */
+  endDrains(): void;
 }
 
 /** Resolves after `n` turns of the event loop (I/O callbacks included). */
@@ -65,6 +76,7 @@ export async function startNodeSpeaker(options: NodeSpeakerOptions): Promise<Nod
     speaker: port,
     logger,
     ...(options.loadBalancerClass !== undefined ? { loadBalancerClass: options.loadBalancerClass } : {}),
+    ...(options.drainMs !== undefined ? { drainMs: options.drainMs } : {}),
   });
   const source = new ManifestSource(options.manifests);
 
@@ -107,6 +119,9 @@ export async function startNodeSpeaker(options: NodeSpeakerOptions): Promise<Nod
     } catch (err) {
       logger.error('reloadFailed', 'failed to apply the manifests', { error: err instanceof Error ? err.message : String(err) });
     }
+    // Every file has been read and applied once (what failed keeps nothing, and is reported): the
+    // tables are complete, and the sessions send them and End-of-RIB (RFC 4724 §4.1).
+    if (started && !closed) runtime.sourcesSynced();
     if (!closed) options.onReload?.({ ok, seconds: (performance.now() - asked) / 1000, updates });
   };
   const reload = (files?: readonly string[]): Promise<void> => {
@@ -134,12 +149,15 @@ export async function startNodeSpeaker(options: NodeSpeakerOptions): Promise<Nod
     speaker,
     runtime,
     reload,
-    async close() {
+    async close(closeOptions = {}) {
       closed = true;
       // A reload in flight finishes (it applies nothing once closed) before the sessions close.
       if (running) await running;
       await port.settled();
-      await speaker.close();
+      await speaker.close(undefined, closeOptions.drainMs !== undefined ? { drainMs: closeOptions.drainMs } : {});
+    },
+    endDrains() {
+      speaker.endDrains();
     },
   };
 }

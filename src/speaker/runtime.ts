@@ -19,6 +19,13 @@
  * - Allocation is a function of the objects (standalone mode), so every node reading the same
  *   manifests agrees on every IP.
  *
+ * - No session sends a route or End-of-RIB before the sources' first complete read has been applied
+ *   (`sourcesSynced`): after a restart, a peer that kept our routes as stale (RFC 4724) must get the
+ *   whole table before End-of-RIB ends its wait.
+ * - A peer that stops selecting this node, or leaves the configuration, is drained first when
+ *   `drainMs` is set: its routes go with GRACEFUL_SHUTDOWN (RFC 8326) for that long, then are withdrawn
+ *   and the session closes with Cease 6/3.
+ *
  * The speaker is reached through `SpeakerPort`, so tests drive the runtime with a fake one. The
  * sessions log their own `sessionUp` / `sessionDown` (src/bgp/session), in the same shape.
  */
@@ -46,10 +53,19 @@ export interface RouteAdvertisement {
 
 /** What the runtime needs of a BGP speaker (`src/bgp/session`'s Speaker, through an adapter). */
 export interface SpeakerPort {
-  /** Starts a session to a new peer. */
+  /**
+   * Starts a session to a new peer. It sends no route and no End-of-RIB before `tableReady(name)`
+   * (an Established session waits with KEEPALIVEs).
+   */
   addPeer(settings: PeerSettings): void;
-  /** Closes the session to a peer (Cease, RFC 4486 §4 subcode 3 "Peer De-configured") and forgets it. */
-  removePeer(name: string): void;
+  /** The peer has been given its first complete table: send it, then End-of-RIB (RFC 4724 §4.1). Idempotent. */
+  tableReady(name: string): void;
+  /**
+   * Closes the session to a peer (Cease, RFC 4486 §4 subcode 3 "Peer De-configured") and forgets it.
+   * With `drainMs` > 0 its routes first go with GRACEFUL_SHUTDOWN for that long (RFC 8326), then are
+   * withdrawn. The name is free again at once.
+   */
+  removePeer(name: string, options?: { readonly drainMs: number }): void;
   /** Replaces the full set of prefixes the peer should have. */
   setAdvertisements(name: string, advertisements: readonly RouteAdvertisement[]): void;
   /**
@@ -128,6 +144,12 @@ export interface RuntimeOptions {
   readonly loadBalancerClass?: string;
   /** Default: the two configurations differ in any field. */
   readonly configChanged?: ConfigChangedFn;
+  /**
+   * Graceful shutdown (RFC 8326) of a peer that stops selecting this node or leaves the
+   * configuration: how long its routes stay announced with GRACEFUL_SHUTDOWN before they are
+   * withdrawn, ms. Default 0: withdrawn at once.
+   */
+  readonly drainMs?: number;
 }
 
 /** What `apply` did, for callers and tests. */
@@ -159,6 +181,8 @@ export class SpeakerRuntime {
   /** The configuration and Node object the plan and the sessions were last reset with. */
   #planned: { config: Config; node: Node | undefined } | undefined;
   #nodeMissingLogged = false;
+  /** Whether the sources' first complete read has been applied (see `sourcesSynced`). */
+  #synced = false;
   /** The configuration last logged as `config reloaded`. */
   #loggedConfig: Config | undefined;
   /** The per-service lines (a reload that announces 10 000 services logs 30 000 of them). */
@@ -203,6 +227,27 @@ export class SpeakerRuntime {
     return this.cluster.config ? this.planner.plan() : undefined;
   }
 
+  /** Whether `sourcesSynced` was called. */
+  get synced(): boolean {
+    return this.#synced;
+  }
+
+  /**
+   * The sources' first complete read has been applied (every file read, or every watch listed): the
+   * sessions' sets are complete, so each sends its table and End-of-RIB now (RFC 4724 §4.1), and
+   * every session added later does so at once. Before this, sessions come up but send no route, so a
+   * peer that kept our routes over a restart as stale does not purge them at an early End-of-RIB.
+   * Idempotent.
+   */
+  sourcesSynced(): void {
+    if (this.#synced) return;
+    this.#synced = true;
+    let prefixes = 0;
+    for (const s of this.#sessions.values()) prefixes += this.planner.advertisementCount(s.peerName);
+    this.#log.info('sourcesSynced', 'first complete read applied, sending the tables', { sessions: this.#sessions.size, prefixes });
+    for (const key of this.#sessions.keys()) this.#options.speaker.tableReady(key);
+  }
+
   /** Settings of the sessions the runtime keeps, by session key. */
   sessionSettings(): ReadonlyMap<string, PeerSettings> {
     return new Map([...this.#sessions].map(([k, v]) => [k, v.settings]));
@@ -228,8 +273,10 @@ export class SpeakerRuntime {
         const kept = this.#reconcileSessions(config, node);
         for (const [key, s] of this.#sessions) {
           const before = kept.get(key);
-          if (before !== undefined && this.planner.unchangedByReset(before, s.peerName)) continue;
-          this.#options.speaker.setAdvertisements(key, this.planner.advertisementsOf(s.peerName));
+          if (before === undefined || !this.planner.unchangedByReset(before, s.peerName)) {
+            this.#options.speaker.setAdvertisements(key, this.planner.advertisementsOf(s.peerName));
+          }
+          if (this.#synced && before === undefined) this.#options.speaker.tableReady(key);
         }
         this.#logServices(changes);
       } else if (delta.services.size > 0) {
@@ -350,9 +397,15 @@ export class SpeakerRuntime {
       const next = successorOf.get(s.peerName);
       const want = next ? desired.get(next.to) : undefined;
       let reason: string | undefined;
+      // A peer that leaves (the configuration, or this node) is drained; a session replaced because its
+      // settings changed is not (the new one comes up at once).
+      let leaves = true;
       if (!next || !configured.has(next.to)) reason = 'removedFromConfig';
       else if (!want) reason = 'filteredByNodeSelector';
-      else if (next.reset || want.sourceAddress !== s.settings.sourceAddress) reason = 'removedFromConfig';
+      else if (next.reset || want.sourceAddress !== s.settings.sourceAddress) {
+        reason = 'removedFromConfig';
+        leaves = false;
+      }
       if (reason === undefined && next && want) {
         // Kept: same session, possibly under its new name; fields that need no reset apply from the
         // next session (keepalive and connect time, node selectors, BFD profile).
@@ -369,12 +422,14 @@ export class SpeakerRuntime {
         s.peerName = next.to;
         continue;
       }
+      const drainMs = leaves ? (this.#options.drainMs ?? 0) : 0;
       this.#log.info('peerRemoved', 'peer deconfigured, closing BGP session', {
         peer: s.settings.peerAddress,
         peerName: s.peerName,
         reason,
+        ...(drainMs > 0 ? { drainMs } : {}),
       });
-      this.#options.speaker.removePeer(key);
+      this.#options.speaker.removePeer(key, drainMs > 0 ? { drainMs } : undefined);
       this.#sessions.delete(key);
     }
 
