@@ -492,7 +492,16 @@ export class Session {
   beginGracefulShutdown(): void {
     if (this.#gracefulShutdown) return;
     this.#gracefulShutdown = true;
-    this.setAdvertisements(this.#desired.advertisements());
+    const ads = this.#desired.advertisements();
+    const n = this.#negotiated;
+    if (n !== undefined && n.localAsn === n.peerAsn && ads.length > 0 && ads.every((ad) => (ad.localPref ?? 0) === 0)) {
+      // RFC 8326 §4.1 lowers LOCAL_PREF; routes already sent with 0 (MetalLB's default on iBGP) cannot
+      // go lower, and routers lower the preference on the community for eBGP paths only.
+      this.#log.warn('gracefulShutdownWithoutEffect', 'draining an iBGP session whose routes already have LOCAL_PREF 0: the router keeps this path unless it matches GRACEFUL_SHUTDOWN itself', {
+        prefixes: ads.length,
+      });
+    }
+    this.setAdvertisements(ads);
   }
 
   /** Whether the peer is expected in our AS (the negotiated AS decides; see `setAdvertisements` of the Adj-RIB-Out). */
