@@ -64,8 +64,8 @@ export function speakerPort(speaker: Speaker, logger: Logger): SpeakerPort & { s
       }
     },
     removePeer(name, options) {
-      const drainMs = options?.drainMs ?? 0;
-      track(drainMs > 0 ? speaker.shutdownPeer(name, { drainMs, subcode: CeaseSubcode.peerDeconfigured }) : speaker.removePeer(name), 'remove peer', name);
+      const subcode = options?.cease === 'administrativeShutdown' ? CeaseSubcode.adminShutdown : CeaseSubcode.peerDeconfigured;
+      track(options ? speaker.shutdownPeer(name, { drainMs: options.drainMs, subcode }) : speaker.removePeer(name), 'remove peer', name);
     },
     setAdvertisements(name, ads) {
       const out: Advertisement[] = [];

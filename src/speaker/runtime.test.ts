@@ -5,7 +5,7 @@ import type { Config, PeerConfig, PoolConfig } from '../config/types.js';
 import type { EndpointSlice, Node, Service } from '../model/kubernetes.js';
 import { createLogger } from '../observe/log.js';
 import type { PeerSettings } from '../bgp/session/settings.js';
-import type { RouteAdvertisement, SpeakerPort } from './runtime.js';
+import type { RemovePeerOptions, RouteAdvertisement, SpeakerPort } from './runtime.js';
 import { SpeakerRuntime } from './runtime.js';
 import { World } from './test-world.js';
 import type { WorldState } from './test-world.js';
@@ -20,7 +20,7 @@ function wire(a: RouteAdvertisement): RouteAdvertisement {
 
 type Call =
   | { op: 'addPeer'; settings: PeerSettings }
-  | { op: 'removePeer'; name: string; drainMs?: number }
+  | { op: 'removePeer'; name: string; drainMs?: number; cease?: string }
   | { op: 'tableReady'; name: string }
   | { op: 'setAdvertisements'; name: string; ads: readonly RouteAdvertisement[] }
   | { op: 'updateAdvertisements'; name: string; upsert: readonly RouteAdvertisement[]; withdraw: readonly string[] };
@@ -30,8 +30,8 @@ class FakeSpeaker implements SpeakerPort {
   addPeer(settings: PeerSettings): void {
     this.calls.push({ op: 'addPeer', settings });
   }
-  removePeer(name: string, options?: { readonly drainMs: number }): void {
-    this.calls.push({ op: 'removePeer', name, ...(options ? { drainMs: options.drainMs } : {}) });
+  removePeer(name: string, options?: RemovePeerOptions): void {
+    this.calls.push({ op: 'removePeer', name, ...(options ? { drainMs: options.drainMs, ...(options.cease ? { cease: options.cease } : {}) } : {}) });
   }
   tableReady(name: string): void {
     this.calls.push({ op: 'tableReady', name });
@@ -431,7 +431,7 @@ describe('SpeakerRuntime', () => {
     speaker.take();
     // The node loses the label its peer selects: drained, then Cease 6/3.
     rt.apply(snapshot({ config: config({ peers: [peer(), rack] }) }));
-    assert.deepEqual(speaker.take(), [{ op: 'removePeer', name: 'tor', drainMs: 5000 }]);
+    assert.deepEqual(speaker.take(), [{ op: 'removePeer', name: 'tor', drainMs: 5000, cease: 'peerDeconfigured' }]);
     assert.equal(logs.find((l) => l['event'] === 'peerRemoved')?.['drainMs'], 5000);
     // A hold time change replaces the session at once.
     rt.apply(snapshot({ config: config({ peers: [peer({ holdTime: 30 })] }) }));
@@ -442,6 +442,26 @@ describe('SpeakerRuntime', () => {
     ]);
     // A peer deleted from the configuration is drained too.
     rt.apply(snapshot({ config: config({ peers: [] }) }));
-    assert.deepEqual(speaker.take(), [{ op: 'removePeer', name: 'peer1', drainMs: 5000 }]);
+    assert.deepEqual(speaker.take(), [{ op: 'removePeer', name: 'peer1', drainMs: 5000, cease: 'peerDeconfigured' }]);
+  });
+
+  test('a node labelled exclude-from-external-load-balancers drains and closes its sessions (Cease 6/2) until the label goes', () => {
+    const excludedNode = node('node-116', '127.0.0.116', { 'node.kubernetes.io/exclude-from-external-load-balancers': '' });
+    for (const drainMs of [5000, 0]) {
+      const { rt, speaker, logs } = setup('node-116', { drainMs });
+      rt.apply(snapshot());
+      speaker.take();
+      rt.apply(snapshot({ nodes: [excludedNode, node('node-117', '127.0.0.117')] }));
+      assert.deepEqual(speaker.take(), [{ op: 'removePeer', name: 'peer1', drainMs, cease: 'administrativeShutdown' }]);
+      assert.equal(logs.find((l) => l['event'] === 'peerRemoved')?.['reason'], 'nodeLabeledExcludeBalancers');
+      assert.equal(logs.find((l) => l['event'] === 'serviceWithdrawn')?.['reason'], 'nodeLabeledExcludeBalancers');
+      // Nothing while excluded; the session and the route come back with the label gone.
+      rt.apply(snapshot({ nodes: [excludedNode, node('node-117', '127.0.0.117')], services: [service('argocd', 'argocd-server', '10.10.10.13')] }));
+      assert.deepEqual(speaker.take(), []);
+      rt.apply(snapshot());
+      const back = speaker.take();
+      assert.deepEqual(back.map((c) => c.op), ['addPeer', 'setAdvertisements']);
+      assert.deepEqual(back[1]?.op === 'setAdvertisements' ? back[1].ads.map((a) => a.prefix) : [], ['10.10.10.12/32']);
+    }
   });
 });

@@ -24,7 +24,8 @@
  *   whole table before End-of-RIB ends its wait.
  * - A peer that stops selecting this node, or leaves the configuration, is drained first when
  *   `drainMs` is set: its routes go with GRACEFUL_SHUTDOWN (RFC 8326) for that long, then are withdrawn
- *   and the session closes with Cease 6/3.
+ *   and the session closes with Cease 6/3. A node labelled `exclude-from-external-load-balancers`
+ *   drains and closes all its sessions the same way, with Cease 6/2, until the label goes.
  *
  * The speaker is reached through `SpeakerPort`, so tests drive the runtime with a fake one. The
  * sessions log their own `sessionUp` / `sessionDown` (src/bgp/session), in the same shape.
@@ -37,7 +38,7 @@ import { parseIp } from '../model/ip.js';
 import type { LogFields, Logger } from '../observe/log.js';
 import { ClusterState } from '../pipeline/cluster-state.js';
 import type { ClusterDelta } from '../pipeline/cluster-state.js';
-import { NodePlanner } from './planner.js';
+import { NodePlanner, isExcludedFromBalancers } from './planner.js';
 import type { AnnouncedService, AnnouncementPlan, PlanChanges, WithdrawReason } from './planner.js';
 import { diffConfig } from '../config/diff.js';
 
@@ -51,6 +52,14 @@ export interface RouteAdvertisement {
   readonly largeCommunities: readonly string[];
 }
 
+/** How a session ends (`SpeakerPort.removePeer`). */
+export interface RemovePeerOptions {
+  /** Graceful shutdown (RFC 8326): how long the routes go with GRACEFUL_SHUTDOWN before the withdrawal, ms. */
+  readonly drainMs: number;
+  /** The Cease subcode (RFC 4486 §4): 3, Peer De-configured (the default), or 2, Administrative Shutdown. */
+  readonly cease?: 'peerDeconfigured' | 'administrativeShutdown';
+}
+
 /** What the runtime needs of a BGP speaker (`src/bgp/session`'s Speaker, through an adapter). */
 export interface SpeakerPort {
   /**
@@ -61,11 +70,12 @@ export interface SpeakerPort {
   /** The peer has been given its first complete table: send it, then End-of-RIB (RFC 4724 §4.1). Idempotent. */
   tableReady(name: string): void;
   /**
-   * Closes the session to a peer (Cease, RFC 4486 §4 subcode 3 "Peer De-configured") and forgets it.
+   * Closes the session to a peer (Cease, RFC 4486 §4 subcode 3 "Peer De-configured", or as `cease`
+   * says) and forgets it.
    * With `drainMs` > 0 its routes first go with GRACEFUL_SHUTDOWN for that long (RFC 8326), then are
    * withdrawn. The name is free again at once.
    */
-  removePeer(name: string, options?: { readonly drainMs: number }): void;
+  removePeer(name: string, options?: RemovePeerOptions): void;
   /** Replaces the full set of prefixes the peer should have. */
   setAdvertisements(name: string, advertisements: readonly RouteAdvertisement[]): void;
   /**
@@ -381,7 +391,10 @@ export class SpeakerRuntime {
     const previous = this.#sessionConfig;
     this.#sessionConfig = config;
     const desired = new Map<string, PeerSettings>();
-    if (node) for (const p of this.planner.peers()) desired.set(p.name, sessionSettingsFor(p, node));
+    // A node labelled out of load balancing announces nothing (the planner withholds every service);
+    // its sessions are drained and closed too, and come back when the label goes.
+    const excluded = node !== undefined && isExcludedFromBalancers(node);
+    if (node && !excluded) for (const p of this.planner.peers()) desired.set(p.name, sessionSettingsFor(p, node));
 
     // Which current peer name each new name continues, and whether the change needs a new session.
     const continues = new Map<string, { readonly from: string; readonly reset: boolean; readonly fields: readonly string[] }>();
@@ -401,6 +414,7 @@ export class SpeakerRuntime {
       // settings changed is not (the new one comes up at once).
       let leaves = true;
       if (!next || !configured.has(next.to)) reason = 'removedFromConfig';
+      else if (excluded) reason = 'nodeLabeledExcludeBalancers';
       else if (!want) reason = 'filteredByNodeSelector';
       else if (next.reset || want.sourceAddress !== s.settings.sourceAddress) {
         reason = 'removedFromConfig';
@@ -429,7 +443,10 @@ export class SpeakerRuntime {
         reason,
         ...(drainMs > 0 ? { drainMs } : {}),
       });
-      this.#options.speaker.removePeer(key, drainMs > 0 ? { drainMs } : undefined);
+      // RFC 4486 §4: the peer is still configured when the node is excluded (Administrative Shutdown),
+      // not when it stopped selecting the node or left the configuration (Peer De-configured).
+      const cease = excluded ? 'administrativeShutdown' : 'peerDeconfigured';
+      this.#options.speaker.removePeer(key, drainMs > 0 || excluded ? { drainMs, cease } : undefined);
       this.#sessions.delete(key);
     }
 
