@@ -77,13 +77,13 @@ afterEach(async () => {
 });
 
 /** Our speaker (AS 64512) with the passive peer `raw` at 127.0.0.13 in `peerAsn` (64512: iBGP). */
-async function setup(peerAsn: number, awaitTable: boolean) {
+async function setup(peerAsn: number, awaitTable: boolean, gracefulRestart = false) {
   const network = new MemoryNetwork();
   const clock = new ManualClock();
   const speaker = new Speaker({ transport: network.transport(US), clock, logger: silentBgpLogger, listen: { address: US, port: 0 }, random: () => 0 });
   speakers.push(speaker);
   await speaker.start();
-  speaker.addPeer({ name: 'raw', localAsn: 64512, peerAsn, peerAddress: RAW, passive: true, nextHopIpv4: '192.0.2.254' }, { awaitTable });
+  speaker.addPeer({ name: 'raw', localAsn: 64512, peerAsn, peerAddress: RAW, passive: true, nextHopIpv4: '192.0.2.254', gracefulRestart }, { awaitTable });
   const port = speaker.listenAddress?.port ?? 0;
   const connect = async (): Promise<RawPeer> => {
     const peer = await connectRaw(network, port);
@@ -159,6 +159,29 @@ describe('graceful restart: End-of-RIB after the first complete table (RFC 4724 
     const peer = await connect();
     await waitFor(() => updates(peer).some(isEndOfRib), 'End-of-RIB');
     assert.deepEqual(announced(peer), ['203.0.113.1']);
+  });
+
+  test('the capability: restart time 120 s, F bit per family; R bit while the first table is awaited', async () => {
+    const { speaker, connect } = await setup(64513, true, true);
+    const grOf = (p: RawPeer): unknown => {
+      const open = p.received.find((m) => m.type === 'open');
+      const caps = open?.type === 'open' ? open.optionalParameters.flatMap((o) => (o.type === 'capabilities' ? o.capabilities : [])) : [];
+      return caps.find((c) => c.kind === 'gracefulRestart');
+    };
+    const families = [
+      { afi: 1, safi: 1, flags: 0x80 },
+      { afi: 2, safi: 1, flags: 0x80 },
+    ];
+    const first = await connect();
+    assert.deepEqual(grOf(first), { kind: 'gracefulRestart', restartFlags: 0x8, restartTime: 120, families });
+    speaker.tableReady('raw');
+    await waitFor(() => updates(first).some(isEndOfRib), 'End-of-RIB');
+    // The next connection (the peer reset the session) no longer announces a restart.
+    first.send({ type: 'notification', code: 6, subcode: 4, data: new Uint8Array(0) });
+    await waitFor(() => speaker.peerStatus('raw')?.state !== 'Established', 'the session down');
+    const second = await connect();
+    assert.deepEqual(grOf(second), { kind: 'gracefulRestart', restartFlags: 0, restartTime: 120, families });
+    await waitFor(() => updates(second).some(isEndOfRib), 'End-of-RIB at once');
   });
 
   test('an End-of-RIB from the peer is reported and changes nothing we send', async () => {

@@ -43,7 +43,7 @@ import type {
 import { initialState, step } from '../fsm/fsm.js';
 import { bgpIdToNumber } from '../fsm/open.js';
 import { CeaseSubcode, ErrorCode } from '../fsm/codes.js';
-import type { DownReason, FsmAction, FsmEvent, FsmState, FsmStateName, Negotiated, TimerName } from '../fsm/types.js';
+import type { DownReason, FsmAction, FsmConfig, FsmEvent, FsmState, FsmStateName, Negotiated, TimerName } from '../fsm/types.js';
 import { emptyAdjRibOut, routeRefreshReply, setAdvertisements as ribSet, updateRoutes } from './adj-rib-out.js';
 import type { AdjRibOut, AdjRibOutChange, AdjRibOutSession, Advertisement, RouteChange, RouteFamily } from './adj-rib-out.js';
 import { DesiredRoutes } from './desired-routes.js';
@@ -208,6 +208,9 @@ export interface SessionDeps {
 
 const NO_CODEC: CodecOptions = { fourOctetAs: false, extendedMessage: false };
 
+/** RFC 4724 §3: the Restart State (R) bit, the high bit of the capability's 4-bit Restart Flags. */
+const RESTART_STATE_FLAG = 0x8;
+
 /** RFC 8326 §3: the well-known GRACEFUL_SHUTDOWN community, 65535:0. */
 export const GRACEFUL_SHUTDOWN_COMMUNITY = 0xffff0000;
 
@@ -313,6 +316,8 @@ export class Session {
   #closings = new Set<Promise<void>>();
   /** Whether the owner's first complete table has been given (see `SessionDeps.awaitTable`). */
   #tableReady: boolean;
+  /** The primary's configuration still sets the Restart State bit, though the table is ready. */
+  #restartAnnounced = false;
   /** RFC 8326: every route is re-announced with GRACEFUL_SHUTDOWN and LOCAL_PREF 0. */
   #gracefulShutdown = false;
   /** Settles when a connection has closed, whoever owns it now. */
@@ -376,7 +381,20 @@ export class Session {
 
   #newAttempt(): Attempt {
     const seed = Math.floor(this.#deps.random() * 0x100000000) >>> 0;
-    return new Attempt(initialState(fsmConfigFor(this.#settings), seed), this.#settings.loopbackNextHop === true);
+    return new Attempt(initialState(this.#fsmConfig(), seed), this.#settings.loopbackNextHop === true);
+  }
+
+  /**
+   * The FSM configuration of a new connection. RFC 4724 §3: while the session waits for its first
+   * complete table (the process has just started: a restart, as far as the peer can tell) its
+   * graceful restart capability sets the Restart State bit, as FRR does during its startup; the peer
+   * then does not wait for our End-of-RIB before sending its own routes.
+   */
+  #fsmConfig(): FsmConfig {
+    const config = fsmConfigFor(this.#settings);
+    if (this.#tableReady) return config;
+    const capabilities = config.capabilities.map((c) => (c.kind === 'gracefulRestart' ? { ...c, restartFlags: c.restartFlags | RESTART_STATE_FLAG } : c));
+    return { ...config, capabilities };
   }
 
   /** Starts the session: dials the peer (unless passive) and accepts its connections. */
@@ -464,6 +482,9 @@ export class Session {
     if (this.#tableReady) return;
     this.#tableReady = true;
     const p = this.#primary;
+    // Connections opened from now on no longer announce a restart.
+    this.#restartAnnounced = true;
+    this.#clearRestartState(p);
     const conn = p.conn;
     const n = this.#negotiated;
     if (p.fsm.name === 'Established' && conn && n && this.#rib === undefined) {
@@ -476,6 +497,18 @@ export class Session {
     } else if (p.fsm.name === 'OpenConfirm') {
       this.#guarded(p, () => this.#prepareInitialTable(p));
     }
+  }
+
+  /**
+   * Gives the primary the configuration without the Restart State bit once it is between connections
+   * (none of its OPENs is out), after `tableReady`.
+   */
+  #clearRestartState(attempt: Attempt): void {
+    if (!this.#restartAnnounced || attempt !== this.#primary) return;
+    const name = attempt.fsm.name;
+    if (name !== 'Idle' && name !== 'Connect' && name !== 'Active') return;
+    this.#restartAnnounced = false;
+    attempt.fsm = { ...attempt.fsm, config: this.#fsmConfig() };
   }
 
   /** Whether `beginGracefulShutdown` was called. */
@@ -846,6 +879,7 @@ export class Session {
    * that lost its connection while the secondary is still connecting hands over to it.
    */
   #afterAttemptChange(attempt: Attempt): void {
+    this.#clearRestartState(attempt);
     const connected = (a: Attempt): boolean => a.fsm.name === 'OpenSent' || a.fsm.name === 'OpenConfirm' || a.fsm.name === 'Established';
     if (attempt === this.#secondary && !connected(attempt)) {
       this.#secondary = undefined;
