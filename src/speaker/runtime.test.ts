@@ -105,7 +105,7 @@ function snapshot(over: WorldState = {}): WorldState {
 
 function setup(
   nodeName = 'node-116',
-  options: { drainMs?: number } = {},
+  options: { drainMs?: number; ignoreExcludeLB?: boolean } = {},
 ): {
   rt: { apply(state: WorldState): ReturnType<SpeakerRuntime['apply']>; runtime: SpeakerRuntime; sessionSettings(): ReadonlyMap<string, PeerSettings> };
   speaker: FakeSpeaker;
@@ -463,5 +463,11 @@ describe('SpeakerRuntime', () => {
       assert.deepEqual(back.map((c) => c.op), ['addPeer', 'setAdvertisements']);
       assert.deepEqual(back[1]?.op === 'setAdvertisements' ? back[1].ads.map((a) => a.prefix) : [], ['10.10.10.12/32']);
     }
+    // With MetalLB's --ignore-exclude-lb the label changes nothing.
+    const { rt, speaker } = setup('node-116', { drainMs: 5000, ignoreExcludeLB: true });
+    rt.apply(snapshot());
+    speaker.take();
+    rt.apply(snapshot({ nodes: [excludedNode, node('node-117', '127.0.0.117')] }));
+    assert.deepEqual(speaker.take(), []);
   });
 });

@@ -152,6 +152,11 @@ export interface RuntimeOptions {
   readonly standalone?: boolean;
   /** MetalLB's `--lb-class`. */
   readonly loadBalancerClass?: string;
+  /**
+   * MetalLB's `--ignore-exclude-lb`: a node labelled `exclude-from-external-load-balancers` announces
+   * and keeps its sessions as any other.
+   */
+  readonly ignoreExcludeLB?: boolean;
   /** Default: the two configurations differ in any field. */
   readonly configChanged?: ConfigChangedFn;
   /**
@@ -210,6 +215,7 @@ export class SpeakerRuntime {
     });
     this.planner = new NodePlanner(options.node, this.cluster, {
       ...(options.loadBalancerClass !== undefined ? { loadBalancerClass: options.loadBalancerClass } : {}),
+      ...(options.ignoreExcludeLB === true ? { ignoreExcludeLB: true } : {}),
     });
     this.#logIpAllocated = this.#log.bind('info', 'ipAllocated', 'IP address assigned by controller');
     this.#logUpdatedAdvertisements = this.#log.bind('info', 'updatedAdvertisements', 'making advertisements using BGP');
@@ -393,7 +399,7 @@ export class SpeakerRuntime {
     const desired = new Map<string, PeerSettings>();
     // A node labelled out of load balancing announces nothing (the planner withholds every service);
     // its sessions are drained and closed too, and come back when the label goes.
-    const excluded = node !== undefined && isExcludedFromBalancers(node);
+    const excluded = node !== undefined && this.#options.ignoreExcludeLB !== true && isExcludedFromBalancers(node);
     if (node && !excluded) for (const p of this.planner.peers()) desired.set(p.name, sessionSettingsFor(p, node));
 
     // Which current peer name each new name continues, and whether the change needs a new session.

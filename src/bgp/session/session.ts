@@ -543,6 +543,11 @@ export class Session {
     return s.peerAsn !== undefined ? s.peerAsn === s.localAsn : s.dynamicAsn === 'internal';
   }
 
+  /** How many advertisements are desired now (without materializing them). */
+  get advertisementCount(): number {
+    return this.#desired.size;
+  }
+
   /** The advertisements desired now (as given to `setAdvertisements`, changed by `updateAdvertisements`). */
   get advertisements(): readonly Advertisement[] {
     return this.#desired.advertisements();

@@ -231,11 +231,11 @@ export class Speaker {
 
   async #shutdown(s: Session, options: GracefulShutdownOptions): Promise<void> {
     const subcode = options.subcode ?? CeaseSubcode.adminShutdown;
-    if (options.drainMs > 0 && s.state === 'Established' && s.advertisements.length > 0) {
+    if (options.drainMs > 0 && s.state === 'Established' && s.advertisementCount > 0) {
       this.#logger.info('gracefulShutdown', 'announcing GRACEFUL_SHUTDOWN, draining before the withdrawal', {
         peer: s.peerLabel,
         drainMs: options.drainMs,
-        prefixes: s.advertisements.length,
+        prefixes: s.advertisementCount,
       });
       s.beginGracefulShutdown();
       await new Promise<void>((resolve) => {
