@@ -84,6 +84,7 @@ export async function startNodeSpeaker(options: NodeSpeakerOptions): Promise<Nod
   /** Files to read on the next pass; `all` when every file is to be read. */
   let pending: Set<string> | 'all' | undefined;
   let closed = false;
+  let drainsEnded = false;
   let started = false;
   /** When the reload now pending was first asked for, ms (monotonic). */
   let requestedAt = performance.now();
@@ -154,9 +155,11 @@ export async function startNodeSpeaker(options: NodeSpeakerOptions): Promise<Nod
       // A reload in flight finishes (it applies nothing once closed) before the sessions close.
       if (running) await running;
       await port.settled();
-      await speaker.close(undefined, closeOptions.drainMs !== undefined ? { drainMs: closeOptions.drainMs } : {});
+      // A second signal that came meanwhile (`endDrains`) leaves nothing to drain.
+      await speaker.close(undefined, closeOptions.drainMs !== undefined && !drainsEnded ? { drainMs: closeOptions.drainMs } : {});
     },
     endDrains() {
+      drainsEnded = true;
       speaker.endDrains();
     },
   };

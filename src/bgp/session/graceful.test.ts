@@ -267,4 +267,16 @@ describe('graceful shutdown (RFC 8326)', () => {
     );
     assert.deepEqual(withdrawn(peer), ['203.0.113.1']);
   });
+
+  test('a session still waiting for its first table is not drained: no UPDATE, Cease at once', async () => {
+    const { speaker, connect } = await setup(64512, true);
+    speaker.setAdvertisements('raw', [ad(1)]);
+    const peer = await connect();
+    // Resolves without the clock moving: there was nothing announced to drain.
+    await speaker.shutdownPeer('raw', { drainMs: 3_600_000 });
+    await waitFor(() => peer.closed, 'the close');
+    assert.deepEqual(updates(peer), []);
+    const last = peer.received.at(-1);
+    assert.deepEqual(last?.type === 'notification' ? [last.code, last.subcode] : last?.type, [6, 2]);
+  });
 });

@@ -58,7 +58,6 @@ import { formatPrefix, parseIp, prefixOf } from '../../model/ip.js';
 
 type MessageType = BgpMessage['type'];
 
-
 /** Per-type message counters. */
 export interface MessageCounts {
   open: number;

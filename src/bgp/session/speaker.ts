@@ -231,7 +231,8 @@ export class Speaker {
 
   async #shutdown(s: Session, options: GracefulShutdownOptions): Promise<void> {
     const subcode = options.subcode ?? CeaseSubcode.adminShutdown;
-    if (options.drainMs > 0 && s.state === 'Established' && s.advertisementCount > 0) {
+    // Nothing to drain on a session that is down, has nothing, or has not sent its table yet.
+    if (options.drainMs > 0 && s.state === 'Established' && s.isTableReady && s.advertisementCount > 0) {
       this.#logger.info('gracefulShutdown', 'announcing GRACEFUL_SHUTDOWN, draining before the withdrawal', {
         peer: s.peerLabel,
         drainMs: options.drainMs,
