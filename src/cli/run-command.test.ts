@@ -18,6 +18,7 @@ test('run flags: node, repeated manifests, log level, listen', () => {
     node: 'n1',
     manifests: ['a', 'b/'],
     logLevel: 'info',
+    drainMs: 5000,
     metricsAddr: { host: '::', port: 7472 },
     statusAddr: { host: '127.0.0.1', port: 7473 },
   });
@@ -25,6 +26,7 @@ test('run flags: node, repeated manifests, log level, listen', () => {
     node: 'n1',
     manifests: ['a'],
     logLevel: 'debug',
+    drainMs: 5000,
     listen: { host: '127.0.0.116', port: 1179 },
     metricsAddr: { host: '::', port: 7472 },
     statusAddr: { host: '127.0.0.1', port: 7473 },
@@ -54,4 +56,17 @@ test('bad run flags name the flag', () => {
   assert.equal(flagOf(['--node', 'n1', '--manifests', 'a', '--listen', '1179']), '--listen');
   assert.equal(flagOf(['--node', 'n1', '--manifests', 'a', '--listen', ':1179', '--no-listen']), '--listen');
   assert.equal(flagOf(['--node', 'n1', '--manifests', 'a', '--nodes', 'x']), '--nodes');
+});
+
+test('run flags: --drain-time is a duration, 5s by default, 0 disables', () => {
+  const base = ['--node', 'n1', '--manifests', 'a'];
+  const drain = (extra: string[]): number | undefined => {
+    const r = parseRunFlags([...base, ...extra]);
+    return r === 'help' ? undefined : r.drainMs;
+  };
+  assert.equal(drain([]), 5000);
+  assert.equal(drain(['--drain-time', '1500ms']), 1500);
+  assert.equal(drain(['--drain-time', '1m']), 60_000);
+  assert.equal(drain(['--drain-time', '0']), 0);
+  for (const bad of ['5', '-1s', '2h', 'soon', '']) assert.equal(flagOf([...base, '--drain-time', bad]), '--drain-time');
 });

@@ -1,8 +1,10 @@
 /**
  * `metallb-ts run`: the speaker of one node in standalone mode, on plain manifest files. Wiring only:
- * manifests → snapshot → runtime → BGP speaker, a watcher that re-applies on every change, and a clean
- * shutdown on SIGTERM/SIGINT (every session closed with a Cease, exit within 2 s).
+ * manifests → snapshot → runtime → BGP speaker, a watcher that re-applies on every change, and a
+ * graceful shutdown on SIGTERM/SIGINT (RFC 8326: every route re-announced with GRACEFUL_SHUTDOWN for
+ * `--drain-time`, then withdrawn, every session closed with a Cease; a second signal ends the drain).
  */
+import { parseGoDuration } from '../config/duration.js';
 import { createLogger, type Logger } from '../observe/log.js';
 import { watchManifests } from '../sources/manifests/watch.js';
 import type { ReloadReport } from '../speaker/node-speaker.js';
@@ -12,6 +14,7 @@ import { EXIT_USAGE, UsageError, hostPortFlag, logLevelFlag, parseFlags, reportU
 export const RUN_USAGE = `usage: metallb-ts run --node NAME --manifests PATH [--manifests PATH...]
                       [--log-level all|debug|info|warn|error|none] [--listen ADDR:PORT | --no-listen]
                       [--metrics-addr ADDR:PORT|off] [--status-addr ADDR:PORT|off]
+                      [--drain-time DURATION]
 
 Runs the speaker of node NAME from plain manifests (any mix of the MetalLB ConfigMap or CRDs, Secrets,
 Nodes, Services and EndpointSlices, in files or folders), re-planning on every change. The node's own
@@ -27,7 +30,16 @@ address comes from its Node object (InternalIP); a peer without sourceAddress is
   --status-addr ADDR:PORT
                        serve the status documents \`metallb-ts status\` reads (default 127.0.0.1:7473;
                        '' or off: none)
+  --drain-time DURATION
+                       graceful shutdown (RFC 8326), on SIGTERM/SIGINT and for a peer that stops
+                       selecting this node: the routes are re-announced with GRACEFUL_SHUTDOWN
+                       (65535:0, and LOCAL_PREF 0 to iBGP peers) and withdrawn only after DURATION, so
+                       the routers move new connections to other nodes first (default 5s; 0: withdraw
+                       at once; a second signal ends the drain)
 `;
+
+/** The default drain time, ms: a router and the one behind it converge well within it (docs/operations.md). */
+export const DEFAULT_DRAIN_MS = 5000;
 
 /** MetalLB's metrics port, on every address. */
 export const DEFAULT_METRICS_ADDR = ':7472';
@@ -42,6 +54,7 @@ const FLAGS = {
   'no-listen': { type: 'boolean' },
   'metrics-addr': { type: 'string' },
   'status-addr': { type: 'string' },
+  'drain-time': { type: 'string' },
   help: { type: 'boolean' },
 } as const;
 
@@ -55,6 +68,18 @@ export interface RunFlags {
   readonly metricsAddr?: { readonly host: string; readonly port: number };
   /** Where to serve the status documents; absent: nowhere. */
   readonly statusAddr?: { readonly host: string; readonly port: number };
+  /** Graceful shutdown drain time, ms (0: none). */
+  readonly drainMs: number;
+}
+
+/** `--drain-time`: a Go duration (`5s`, `1500ms`, `0`), not negative, at most an hour. */
+function drainTimeFlag(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_DRAIN_MS;
+  const seconds = parseGoDuration(value.trim());
+  if (seconds === undefined || seconds < 0 || seconds > 3600) {
+    throw new UsageError('--drain-time', `--drain-time must be a duration from 0 to 1h such as 5s or 1500ms (got '${value}')`);
+  }
+  return Math.round(seconds * 1000);
 }
 
 /** An address flag that `''` or `off` turns off. */
@@ -77,10 +102,12 @@ export function parseRunFlags(argv: readonly string[]): RunFlags | 'help' {
   const listen = v.listen !== undefined ? hostPortFlag(v.listen, '--listen') : undefined;
   const metricsAddr = optionalAddr(v['metrics-addr'], DEFAULT_METRICS_ADDR, '--metrics-addr');
   const statusAddr = optionalAddr(v['status-addr'], DEFAULT_STATUS_ADDR, '--status-addr');
+  const drainMs = drainTimeFlag(v['drain-time']);
   return {
     node,
     manifests,
     logLevel,
+    drainMs,
     ...(listen ? { listen } : {}),
     ...(metricsAddr ? { metricsAddr } : {}),
     ...(statusAddr ? { statusAddr } : {}),
@@ -122,6 +149,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       manifests: flags.manifests,
       logger,
       ...(flags.listen ? { listen: flags.listen } : {}),
+      drainMs: flags.drainMs,
       onReload: (report) => (ops.current ? ops.current.onReload(report) : early.push(report)),
     });
   } catch (err) {
@@ -138,27 +166,41 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   ops.current = started;
   for (const report of early.splice(0)) started.onReload(report);
   started.attach(speaker);
-  return await waitForSignal(logger, async () => {
-    watcher.close();
-    await Promise.all([speaker.close(), started.close()]);
-  });
+  return await waitForSignal(
+    logger,
+    flags.drainMs,
+    async () => {
+      watcher.close();
+      await Promise.all([speaker.close({ drainMs: flags.drainMs }), started.close()]);
+    },
+    () => speaker.endDrains(),
+  );
 }
 
 /**
- * Resolves with exit code 0 once SIGTERM or SIGINT arrived and `shutdown` finished; if shutdown takes
- * longer than 1.8 s the process exits anyway (MetalLB's speaker has a 2 s termination grace period).
+ * Resolves with exit code 0 once SIGTERM or SIGINT arrived and `shutdown` finished. The drain takes
+ * `drainMs`; a second signal ends it at once (`endDrain`). If the sessions have not closed 1.8 s after
+ * the drain, the process exits anyway (MetalLB's speaker has a 2 s termination grace period, to which
+ * the drain time adds).
  */
-function waitForSignal(logger: Logger, shutdown: () => Promise<void>): Promise<number> {
+function waitForSignal(logger: Logger, drainMs: number, shutdown: () => Promise<void>, endDrain: () => void): Promise<number> {
   return new Promise((resolve) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals): void => {
-      if (stopping) return;
+      if (stopping) {
+        logger.info('shutdown', 'received a second signal, ending the drain', { signal });
+        endDrain();
+        return;
+      }
       stopping = true;
-      logger.info('shutdown', 'received signal, closing BGP sessions', { signal });
+      logger.info('shutdown', drainMs > 0 ? 'received signal, draining then closing BGP sessions' : 'received signal, closing BGP sessions', {
+        signal,
+        drainMs,
+      });
       const hard = setTimeout(() => {
         logger.error('shutdown', 'sessions did not close in time, exiting');
         process.exit(1);
-      }, 1800);
+      }, drainMs + 1800);
       hard.unref();
       shutdown().then(
         () => {

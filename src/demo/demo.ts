@@ -196,7 +196,7 @@ export async function startDemo(options: DemoOptions): Promise<DemoHandle> {
     const child = startChild(
       node,
       process.execPath,
-      [METALLB_TS_BIN, 'run', '--node', node, ...manifestArgs, '--log-level', options.logLevel ?? 'info', ...opsArgs],
+      [METALLB_TS_BIN, 'run', '--node', node, ...manifestArgs, '--log-level', options.logLevel ?? 'info', ...opsArgs, '--drain-time', '0'],
       { onLine: (_stream, line) => write(`${prefix}${line}`) },
     );
     children.push(child);

@@ -5,6 +5,7 @@
  */
 import type { Speaker } from '../bgp/session/speaker.js';
 import type { Advertisement } from '../bgp/session/adj-rib-out.js';
+import { CeaseSubcode } from '../bgp/fsm/codes.js';
 import type { LargeCommunity, Prefix } from '../bgp/wire/types.js';
 import { parseCommunityText } from '../bgp/wire/community-text.js';
 import { parseCidr, formatIpValue } from '../model/ip.js';
@@ -50,13 +51,21 @@ export function speakerPort(speaker: Speaker, logger: Logger): SpeakerPort & { s
   return {
     addPeer(s) {
       try {
-        speaker.addPeer(s);
+        speaker.addPeer(s, { awaitTable: true });
       } catch (err) {
         logger.error('speakerError', 'failed to add peer', { peerName: s.name, error: err instanceof Error ? err.message : String(err) });
       }
     },
-    removePeer(name) {
-      track(speaker.removePeer(name), 'remove peer', name);
+    tableReady(name) {
+      try {
+        speaker.tableReady(name);
+      } catch (err) {
+        logger.error('speakerError', 'failed to send the table', { peerName: name, error: err instanceof Error ? err.message : String(err) });
+      }
+    },
+    removePeer(name, options) {
+      const subcode = options?.cease === 'administrativeShutdown' ? CeaseSubcode.adminShutdown : CeaseSubcode.peerDeconfigured;
+      track(options ? speaker.shutdownPeer(name, { drainMs: options.drainMs, subcode }) : speaker.removePeer(name), 'remove peer', name);
     },
     setAdvertisements(name, ads) {
       const out: Advertisement[] = [];

@@ -20,6 +20,11 @@ export interface NodeSpeakerOptions {
   readonly onReload?: (report: ReloadReport) => void;
   /** MetalLB's `--lb-class`. */
   readonly loadBalancerClass?: string;
+  /**
+   * Graceful shutdown (RFC 8326) of a peer that leaves this node (its node selectors, the
+   * configuration): ms its routes stay with GRACEFUL_SHUTDOWN before the withdrawal. Default 0.
+   */
+  readonly drainMs?: number;
 }
 
 /** What one reload did (for the k8s-client metrics and the change-to-UPDATE latency). */
@@ -44,8 +49,14 @@ export interface NodeSpeaker {
    * for the `manifestsApplied` debug line; default now.
    */
   reload(files?: readonly string[], seenAt?: number): Promise<void>;
-  /** Closes every session with Cease (administrative shutdown) and the listener. */
-  close(): Promise<void>;
+  /**
+   * Stops reloading and closes every session with Cease (administrative shutdown) and the listener.
+   * With `drainMs` > 0 each Established session first re-announces its routes with GRACEFUL_SHUTDOWN
+   * (RFC 8326) and keeps them that long, then withdraws them.
+   */
+  close(options?: { readonly drainMs?: number }): Promise<void>;
+  /** Ends every drain now (the sessions withdraw and close at once): a second signal. */
+  endDrains(): void;
 }
 
 /** Resolves after `n` turns of the event loop (I/O callbacks included). */
@@ -80,6 +91,7 @@ export async function startNodeSpeaker(options: NodeSpeakerOptions): Promise<Nod
     speaker: port,
     logger,
     ...(options.loadBalancerClass !== undefined ? { loadBalancerClass: options.loadBalancerClass } : {}),
+    ...(options.drainMs !== undefined ? { drainMs: options.drainMs } : {}),
   });
   const source = new ManifestSource(options.manifests);
 
@@ -87,6 +99,7 @@ export async function startNodeSpeaker(options: NodeSpeakerOptions): Promise<Nod
   /** Files to read on the next pass; `all` when every file is to be read. */
   let pending: Set<string> | 'all' | undefined;
   let closed = false;
+  let drainsEnded = false;
   let started = false;
   /** When the reload now pending was first asked for, and when its change was first noticed, ms (monotonic). */
   let requestedAt = performance.now();
@@ -143,6 +156,9 @@ export async function startNodeSpeaker(options: NodeSpeakerOptions): Promise<Nod
     } catch (err) {
       logger.error('reloadFailed', 'failed to apply the manifests', { error: err instanceof Error ? err.message : String(err) });
     }
+    // Every file has been read and applied once (what failed keeps nothing, and is reported): the
+    // tables are complete, and the sessions send them and End-of-RIB (RFC 4724 §4.1).
+    if (started && !closed) runtime.sourcesSynced();
     if (!closed) options.onReload?.({ ok, seconds: (performance.now() - asked) / 1000, updates });
   };
   const reload = (files?: readonly string[], seenAt?: number): Promise<void> => {
@@ -174,12 +190,17 @@ export async function startNodeSpeaker(options: NodeSpeakerOptions): Promise<Nod
     speaker,
     runtime,
     reload,
-    async close() {
+    async close(closeOptions = {}) {
       closed = true;
       // A reload in flight finishes (it applies nothing once closed) before the sessions close.
       if (running) await running;
       await port.settled();
-      await speaker.close();
+      // A second signal that came meanwhile (`endDrains`) leaves nothing to drain.
+      await speaker.close(undefined, closeOptions.drainMs !== undefined && !drainsEnded ? { drainMs: closeOptions.drainMs } : {});
+    },
+    endDrains() {
+      drainsEnded = true;
+      speaker.endDrains();
     },
   };
 }

@@ -5,7 +5,7 @@ import type { Config, PeerConfig, PoolConfig } from '../config/types.js';
 import type { EndpointSlice, Node, Service } from '../model/kubernetes.js';
 import { createLogger } from '../observe/log.js';
 import type { PeerSettings } from '../bgp/session/settings.js';
-import type { RouteAdvertisement, SpeakerPort } from './runtime.js';
+import type { RemovePeerOptions, RouteAdvertisement, SpeakerPort } from './runtime.js';
 import { SpeakerRuntime } from './runtime.js';
 import { World } from './test-world.js';
 import type { WorldState } from './test-world.js';
@@ -20,7 +20,8 @@ function wire(a: RouteAdvertisement): RouteAdvertisement {
 
 type Call =
   | { op: 'addPeer'; settings: PeerSettings }
-  | { op: 'removePeer'; name: string }
+  | { op: 'removePeer'; name: string; drainMs?: number; cease?: string }
+  | { op: 'tableReady'; name: string }
   | { op: 'setAdvertisements'; name: string; ads: readonly RouteAdvertisement[] }
   | { op: 'updateAdvertisements'; name: string; upsert: readonly RouteAdvertisement[]; withdraw: readonly string[] };
 
@@ -29,8 +30,11 @@ class FakeSpeaker implements SpeakerPort {
   addPeer(settings: PeerSettings): void {
     this.calls.push({ op: 'addPeer', settings });
   }
-  removePeer(name: string): void {
-    this.calls.push({ op: 'removePeer', name });
+  removePeer(name: string, options?: RemovePeerOptions): void {
+    this.calls.push({ op: 'removePeer', name, ...(options ? { drainMs: options.drainMs, ...(options.cease ? { cease: options.cease } : {}) } : {}) });
+  }
+  tableReady(name: string): void {
+    this.calls.push({ op: 'tableReady', name });
   }
   setAdvertisements(name: string, ads: readonly RouteAdvertisement[]): void {
     this.calls.push({ op: 'setAdvertisements', name, ads: ads.map(wire) });
@@ -99,7 +103,10 @@ function snapshot(over: WorldState = {}): WorldState {
   };
 }
 
-function setup(nodeName = 'node-116'): {
+function setup(
+  nodeName = 'node-116',
+  options: { drainMs?: number; ignoreExcludeLB?: boolean } = {},
+): {
   rt: { apply(state: WorldState): ReturnType<SpeakerRuntime['apply']>; runtime: SpeakerRuntime; sessionSettings(): ReadonlyMap<string, PeerSettings> };
   speaker: FakeSpeaker;
   logs: Record<string, unknown>[];
@@ -107,7 +114,7 @@ function setup(nodeName = 'node-116'): {
   const speaker = new FakeSpeaker();
   const logs: Record<string, unknown>[] = [];
   const logger = createLogger({ level: 'all', write: (l) => logs.push(JSON.parse(l) as Record<string, unknown>) });
-  const runtime = new SpeakerRuntime({ node: nodeName, speaker, logger });
+  const runtime = new SpeakerRuntime({ node: nodeName, speaker, logger, ...options });
   const world = new World();
   const rt = {
     runtime,
@@ -387,5 +394,80 @@ describe('SpeakerRuntime', () => {
     assert.deepEqual(speaker.take(), [{ op: 'removePeer', name: 'peer1' }]);
     assert.deepEqual(events(logs), ['nodeNotFound', 'peerRemoved', 'serviceWithdrawn']);
     assert.equal(logs[2]?.['reason'], 'nodeNotFound');
+  });
+
+  test('no session sends its table before the first complete read; after it, every session at once', () => {
+    const { rt, speaker, logs } = setup();
+    // The configuration and the Nodes first (as `run` applies them), then the services.
+    rt.apply(snapshot({ services: [], endpointSlices: [] }));
+    rt.apply(snapshot());
+    const before = speaker.take();
+    assert.equal(before.filter((c) => c.op === 'tableReady').length, 0);
+    assert.deepEqual(before.map((c) => c.op), ['addPeer', 'setAdvertisements', 'updateAdvertisements']);
+    assert.equal(rt.runtime.synced, false);
+    rt.runtime.sourcesSynced();
+    assert.deepEqual(speaker.take(), [{ op: 'tableReady', name: 'peer1' }]);
+    assert.equal(logs.find((l) => l['event'] === 'sourcesSynced')?.['prefixes'], 1);
+    rt.runtime.sourcesSynced();
+    assert.deepEqual(speaker.take(), []);
+    // A peer added later gets its set, then is ready at once; the kept session is not told again.
+    const other = peer({ name: 'peer2', peerAddress: '127.0.0.2' });
+    rt.apply(snapshot({ config: config({ peers: [peer(), other] }) }));
+    assert.deepEqual(
+      speaker.take().map((c) => [c.op, c.op === 'addPeer' ? c.settings.name : c.name]),
+      [
+        ['addPeer', 'peer2'],
+        ['setAdvertisements', 'peer2'],
+        ['tableReady', 'peer2'],
+      ],
+    );
+  });
+
+  test('with a drain time, a peer that leaves is drained; a session replaced for new settings is not', () => {
+    const { rt, speaker, logs } = setup('node-116', { drainMs: 5000 });
+    const rack = peer({ name: 'tor', peerAddress: '127.0.0.3', nodeSelectors: [{ matchLabels: { rack: 'a' } }] });
+    const labelled = [node('node-116', '127.0.0.116', { rack: 'a' }), node('node-117', '127.0.0.117')];
+    rt.apply(snapshot({ config: config({ peers: [peer(), rack] }), nodes: labelled }));
+    speaker.take();
+    // The node loses the label its peer selects: drained, then Cease 6/3.
+    rt.apply(snapshot({ config: config({ peers: [peer(), rack] }) }));
+    assert.deepEqual(speaker.take(), [{ op: 'removePeer', name: 'tor', drainMs: 5000, cease: 'peerDeconfigured' }]);
+    assert.equal(logs.find((l) => l['event'] === 'peerRemoved')?.['drainMs'], 5000);
+    // A hold time change replaces the session at once.
+    rt.apply(snapshot({ config: config({ peers: [peer({ holdTime: 30 })] }) }));
+    assert.deepEqual(speaker.take().map((c) => [c.op, c.op === 'removePeer' ? c.drainMs : undefined]), [
+      ['removePeer', undefined],
+      ['addPeer', undefined],
+      ['setAdvertisements', undefined],
+    ]);
+    // A peer deleted from the configuration is drained too.
+    rt.apply(snapshot({ config: config({ peers: [] }) }));
+    assert.deepEqual(speaker.take(), [{ op: 'removePeer', name: 'peer1', drainMs: 5000, cease: 'peerDeconfigured' }]);
+  });
+
+  test('a node labelled exclude-from-external-load-balancers drains and closes its sessions (Cease 6/2) until the label goes', () => {
+    const excludedNode = node('node-116', '127.0.0.116', { 'node.kubernetes.io/exclude-from-external-load-balancers': '' });
+    for (const drainMs of [5000, 0]) {
+      const { rt, speaker, logs } = setup('node-116', { drainMs });
+      rt.apply(snapshot());
+      speaker.take();
+      rt.apply(snapshot({ nodes: [excludedNode, node('node-117', '127.0.0.117')] }));
+      assert.deepEqual(speaker.take(), [{ op: 'removePeer', name: 'peer1', drainMs, cease: 'administrativeShutdown' }]);
+      assert.equal(logs.find((l) => l['event'] === 'peerRemoved')?.['reason'], 'nodeLabeledExcludeBalancers');
+      assert.equal(logs.find((l) => l['event'] === 'serviceWithdrawn')?.['reason'], 'nodeLabeledExcludeBalancers');
+      // Nothing while excluded; the session and the route come back with the label gone.
+      rt.apply(snapshot({ nodes: [excludedNode, node('node-117', '127.0.0.117')], services: [service('argocd', 'argocd-server', '10.10.10.13')] }));
+      assert.deepEqual(speaker.take(), []);
+      rt.apply(snapshot());
+      const back = speaker.take();
+      assert.deepEqual(back.map((c) => c.op), ['addPeer', 'setAdvertisements']);
+      assert.deepEqual(back[1]?.op === 'setAdvertisements' ? back[1].ads.map((a) => a.prefix) : [], ['10.10.10.12/32']);
+    }
+    // With MetalLB's --ignore-exclude-lb the label changes nothing.
+    const { rt, speaker } = setup('node-116', { drainMs: 5000, ignoreExcludeLB: true });
+    rt.apply(snapshot());
+    speaker.take();
+    rt.apply(snapshot({ nodes: [excludedNode, node('node-117', '127.0.0.117')] }));
+    assert.deepEqual(speaker.take(), []);
   });
 });

@@ -19,6 +19,14 @@
  * - Allocation is a function of the objects (standalone mode), so every node reading the same
  *   manifests agrees on every IP.
  *
+ * - No session sends a route or End-of-RIB before the sources' first complete read has been applied
+ *   (`sourcesSynced`): after a restart, a peer that kept our routes as stale (RFC 4724) must get the
+ *   whole table before End-of-RIB ends its wait.
+ * - A peer that stops selecting this node, or leaves the configuration, is drained first when
+ *   `drainMs` is set: its routes go with GRACEFUL_SHUTDOWN (RFC 8326) for that long, then are withdrawn
+ *   and the session closes with Cease 6/3. A node labelled `exclude-from-external-load-balancers`
+ *   drains and closes all its sessions the same way, with Cease 6/2, until the label goes.
+ *
  * The speaker is reached through `SpeakerPort`, so tests drive the runtime with a fake one. The
  * sessions log their own `sessionUp` / `sessionDown` (src/bgp/session), in the same shape.
  */
@@ -30,7 +38,7 @@ import { parseIp } from '../model/ip.js';
 import type { LogFields, Logger } from '../observe/log.js';
 import { ClusterState } from '../pipeline/cluster-state.js';
 import type { ClusterDelta } from '../pipeline/cluster-state.js';
-import { NodePlanner } from './planner.js';
+import { NodePlanner, isExcludedFromBalancers } from './planner.js';
 import type { AnnouncedService, AnnouncementPlan, PlanChanges, WithdrawReason } from './planner.js';
 import { diffConfig } from '../config/diff.js';
 
@@ -44,12 +52,30 @@ export interface RouteAdvertisement {
   readonly largeCommunities: readonly string[];
 }
 
+/** How a session ends (`SpeakerPort.removePeer`). */
+export interface RemovePeerOptions {
+  /** Graceful shutdown (RFC 8326): how long the routes go with GRACEFUL_SHUTDOWN before the withdrawal, ms. */
+  readonly drainMs: number;
+  /** The Cease subcode (RFC 4486 §4): 3, Peer De-configured (the default), or 2, Administrative Shutdown. */
+  readonly cease?: 'peerDeconfigured' | 'administrativeShutdown';
+}
+
 /** What the runtime needs of a BGP speaker (`src/bgp/session`'s Speaker, through an adapter). */
 export interface SpeakerPort {
-  /** Starts a session to a new peer. */
+  /**
+   * Starts a session to a new peer. It sends no route and no End-of-RIB before `tableReady(name)`
+   * (an Established session waits with KEEPALIVEs).
+   */
   addPeer(settings: PeerSettings): void;
-  /** Closes the session to a peer (Cease, RFC 4486 §4 subcode 3 "Peer De-configured") and forgets it. */
-  removePeer(name: string): void;
+  /** The peer has been given its first complete table: send it, then End-of-RIB (RFC 4724 §4.1). Idempotent. */
+  tableReady(name: string): void;
+  /**
+   * Closes the session to a peer (Cease, RFC 4486 §4 subcode 3 "Peer De-configured", or as `cease`
+   * says) and forgets it.
+   * With `drainMs` > 0 its routes first go with GRACEFUL_SHUTDOWN for that long (RFC 8326), then are
+   * withdrawn. The name is free again at once.
+   */
+  removePeer(name: string, options?: RemovePeerOptions): void;
   /** Replaces the full set of prefixes the peer should have. */
   setAdvertisements(name: string, advertisements: readonly RouteAdvertisement[]): void;
   /**
@@ -128,8 +154,19 @@ export interface RuntimeOptions {
   readonly standalone?: boolean;
   /** MetalLB's `--lb-class`. */
   readonly loadBalancerClass?: string;
+  /**
+   * MetalLB's `--ignore-exclude-lb`: a node labelled `exclude-from-external-load-balancers` announces
+   * and keeps its sessions as any other.
+   */
+  readonly ignoreExcludeLB?: boolean;
   /** Default: the two configurations differ in any field. */
   readonly configChanged?: ConfigChangedFn;
+  /**
+   * Graceful shutdown (RFC 8326) of a peer that stops selecting this node or leaves the
+   * configuration: how long its routes stay announced with GRACEFUL_SHUTDOWN before they are
+   * withdrawn, ms. Default 0: withdrawn at once.
+   */
+  readonly drainMs?: number;
 }
 
 /** What `apply` did, for callers and tests. */
@@ -161,6 +198,8 @@ export class SpeakerRuntime {
   /** The configuration and Node object the plan and the sessions were last reset with. */
   #planned: { config: Config; node: Node | undefined } | undefined;
   #nodeMissingLogged = false;
+  /** Whether the sources' first complete read has been applied (see `sourcesSynced`). */
+  #synced = false;
   /** The configuration last logged as `config reloaded`. */
   #loggedConfig: Config | undefined;
   /** The per-service lines (a reload that announces 10 000 services logs 30 000 of them). */
@@ -178,6 +217,7 @@ export class SpeakerRuntime {
     });
     this.planner = new NodePlanner(options.node, this.cluster, {
       ...(options.loadBalancerClass !== undefined ? { loadBalancerClass: options.loadBalancerClass } : {}),
+      ...(options.ignoreExcludeLB === true ? { ignoreExcludeLB: true } : {}),
     });
     this.#logIpAllocated = this.#log.bind('info', 'ipAllocated', 'IP address assigned by controller');
     this.#logUpdatedAdvertisements = this.#log.bind('info', 'updatedAdvertisements', 'making advertisements using BGP');
@@ -205,6 +245,27 @@ export class SpeakerRuntime {
     return this.cluster.config ? this.planner.plan() : undefined;
   }
 
+  /** Whether `sourcesSynced` was called. */
+  get synced(): boolean {
+    return this.#synced;
+  }
+
+  /**
+   * The sources' first complete read has been applied (every file read, or every watch listed): the
+   * sessions' sets are complete, so each sends its table and End-of-RIB now (RFC 4724 §4.1), and
+   * every session added later does so at once. Before this, sessions come up but send no route, so a
+   * peer that kept our routes over a restart as stale does not purge them at an early End-of-RIB.
+   * Idempotent.
+   */
+  sourcesSynced(): void {
+    if (this.#synced) return;
+    this.#synced = true;
+    let prefixes = 0;
+    for (const s of this.#sessions.values()) prefixes += this.planner.advertisementCount(s.peerName);
+    this.#log.info('sourcesSynced', 'first complete read applied, sending the tables', { sessions: this.#sessions.size, prefixes });
+    for (const key of this.#sessions.keys()) this.#options.speaker.tableReady(key);
+  }
+
   /** Settings of the sessions the runtime keeps, by session key. */
   sessionSettings(): ReadonlyMap<string, PeerSettings> {
     return new Map([...this.#sessions].map(([k, v]) => [k, v.settings]));
@@ -230,8 +291,10 @@ export class SpeakerRuntime {
         const kept = this.#reconcileSessions(config, node);
         for (const [key, s] of this.#sessions) {
           const before = kept.get(key);
-          if (before !== undefined && this.planner.unchangedByReset(before, s.peerName)) continue;
-          this.#options.speaker.setAdvertisements(key, this.planner.advertisementsOf(s.peerName));
+          if (before === undefined || !this.planner.unchangedByReset(before, s.peerName)) {
+            this.#options.speaker.setAdvertisements(key, this.planner.advertisementsOf(s.peerName));
+          }
+          if (this.#synced && before === undefined) this.#options.speaker.tableReady(key);
         }
         this.#logServices(changes);
       } else if (delta.services.size > 0) {
@@ -336,7 +399,10 @@ export class SpeakerRuntime {
     const previous = this.#sessionConfig;
     this.#sessionConfig = config;
     const desired = new Map<string, PeerSettings>();
-    if (node) for (const p of this.planner.peers()) desired.set(p.name, sessionSettingsFor(p, node));
+    // A node labelled out of load balancing announces nothing (the planner withholds every service);
+    // its sessions are drained and closed too, and come back when the label goes.
+    const excluded = node !== undefined && this.#options.ignoreExcludeLB !== true && isExcludedFromBalancers(node);
+    if (node && !excluded) for (const p of this.planner.peers()) desired.set(p.name, sessionSettingsFor(p, node));
 
     // Which current peer name each new name continues, and whether the change needs a new session.
     const continues = new Map<string, { readonly from: string; readonly reset: boolean; readonly fields: readonly string[] }>();
@@ -352,9 +418,16 @@ export class SpeakerRuntime {
       const next = successorOf.get(s.peerName);
       const want = next ? desired.get(next.to) : undefined;
       let reason: string | undefined;
+      // A peer that leaves (the configuration, or this node) is drained; a session replaced because its
+      // settings changed is not (the new one comes up at once).
+      let leaves = true;
       if (!next || !configured.has(next.to)) reason = 'removedFromConfig';
+      else if (excluded) reason = 'nodeLabeledExcludeBalancers';
       else if (!want) reason = 'filteredByNodeSelector';
-      else if (next.reset || want.sourceAddress !== s.settings.sourceAddress) reason = 'removedFromConfig';
+      else if (next.reset || want.sourceAddress !== s.settings.sourceAddress) {
+        reason = 'removedFromConfig';
+        leaves = false;
+      }
       if (reason === undefined && next && want) {
         // Kept: same session, possibly under its new name; fields that need no reset apply from the
         // next session (keepalive and connect time, node selectors, BFD profile).
@@ -371,12 +444,17 @@ export class SpeakerRuntime {
         s.peerName = next.to;
         continue;
       }
+      const drainMs = leaves ? (this.#options.drainMs ?? 0) : 0;
       this.#log.info('peerRemoved', 'peer deconfigured, closing BGP session', {
         peer: s.settings.peerAddress,
         peerName: s.peerName,
         reason,
+        ...(drainMs > 0 ? { drainMs } : {}),
       });
-      this.#options.speaker.removePeer(key);
+      // RFC 4486 §4: the peer is still configured when the node is excluded (Administrative Shutdown),
+      // not when it stopped selecting the node or left the configuration (Peer De-configured).
+      const cease = excluded ? 'administrativeShutdown' : 'peerDeconfigured';
+      this.#options.speaker.removePeer(key, drainMs > 0 || excluded ? { drainMs, cease } : undefined);
       this.#sessions.delete(key);
     }
 

@@ -32,7 +32,7 @@ test('two speakers reach Established, the router holds the ECMP route, edits app
       const lines: Record<string, unknown>[] = [];
       logs.set(node, lines);
       children.push(
-        startChild(node, process.execPath, [BIN, 'run', '--node', node, '--manifests', dir], {
+        startChild(node, process.execPath, [BIN, 'run', '--node', node, '--manifests', dir, '--drain-time', '0'], {
           onLine: (_s, l) => {
             try {
               lines.push(JSON.parse(l) as Record<string, unknown>);
@@ -81,7 +81,8 @@ test('two speakers reach Established, the router holds the ECMP route, edits app
     await waitFor('the route again', () => nextHops(router, '10.10.10.12/32').length === 2, 5000);
     assert.equal(router.establishedCount('127.0.0.116'), 1);
 
-    // SIGTERM: a Cease (administrative shutdown) reaches the router and the process exits in < 2 s.
+    // SIGTERM without a drain time: a Cease (administrative shutdown) reaches the router and the
+    // process exits in < 2 s.
     const t0 = Date.now();
     const exit = await children[0]!.stop(5000);
     const elapsed = Date.now() - t0;

@@ -21,7 +21,8 @@ test('seed scenario with FRR: Established, ECMP via both nodes, client answered 
   if (!requireLab(t, ['frr'])) return;
   const lab = Lab.create();
   after(() => lab.teardown());
-  const topo = await startSeedTopology(lab);
+  // Without a drain time, SIGTERM withdraws at once (graceful-shutdown.test.ts checks the drain).
+  const topo = await startSeedTopology(lab, { speakerArgs: ['--drain-time', '0'] });
   const [n116, n117] = topo.nodes;
   assert.ok(n116 && n117);
 

@@ -4,8 +4,15 @@
  * settings. See README.md in this folder.
  */
 export { Speaker } from './speaker.js';
-export type { SpeakerOptions, SpeakerEvents, PeerRef, PeerStatus } from './speaker.js';
-export { Session, describe as describeDownReason, advertisementProblem, prefixProblem } from './session.js';
+export type { SpeakerOptions, SpeakerEvents, PeerRef, PeerStatus, AddPeerOptions, GracefulShutdownOptions } from './speaker.js';
+export {
+  Session,
+  describe as describeDownReason,
+  advertisementProblem,
+  prefixProblem,
+  GRACEFUL_SHUTDOWN_COMMUNITY,
+  gracefulShutdownAdvertisement,
+} from './session.js';
 export { DesiredRoutes } from './desired-routes.js';
 export type { AdvertisementChange } from './desired-routes.js';
 export type {

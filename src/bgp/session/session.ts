@@ -18,6 +18,11 @@
  * - UPDATEs are sent only in Established; the Adj-RIB-Out is rebuilt for every new session, so a
  *   reconnect sends the full table and End-of-RIB again. The initial table may be computed and
  *   encoded in OpenConfirm, but it is written only once the connection is Established.
+ * - A session created with `awaitTable` sends no UPDATE and no End-of-RIB until `tableReady()`: its
+ *   owner's first complete table (RFC 4724 §4.1: End-of-RIB follows the initial update). An
+ *   Established session waiting for it exchanges only KEEPALIVEs.
+ * - After `beginGracefulShutdown()` every route goes with the GRACEFUL_SHUTDOWN community and LOCAL_PREF
+ *   0 (RFC 8326 §4); a Cease closes the connection only after the UPDATEs queued before it.
  */
 import { encodeMessage, encodeMessageInto, encodeUpdateFromPartsInto, decodeMessage } from '../wire/message.js';
 import { BufferWriter } from '../wire/buffer-writer.js';
@@ -37,8 +42,8 @@ import type {
 } from '../wire/types.js';
 import { initialState, step } from '../fsm/fsm.js';
 import { bgpIdToNumber } from '../fsm/open.js';
-import { CeaseSubcode } from '../fsm/codes.js';
-import type { DownReason, FsmAction, FsmEvent, FsmState, FsmStateName, Negotiated, TimerName } from '../fsm/types.js';
+import { CeaseSubcode, ErrorCode } from '../fsm/codes.js';
+import type { DownReason, FsmAction, FsmConfig, FsmEvent, FsmState, FsmStateName, Negotiated, TimerName } from '../fsm/types.js';
 import { emptyAdjRibOut, routeRefreshReply, setAdvertisements as ribSet, updateRoutes } from './adj-rib-out.js';
 import type { AdjRibOut, AdjRibOutChange, AdjRibOutSession, Advertisement, RouteChange, RouteFamily } from './adj-rib-out.js';
 import { DesiredRoutes } from './desired-routes.js';
@@ -139,6 +144,10 @@ export interface SessionStatus {
   readonly prefixesNotSent: number;
   /** Bytes queued for the peer (ours plus the transport's). */
   readonly pendingBytes: number;
+  /** False while the session holds its initial table for the owner's first complete one (`awaitTable`). */
+  readonly tableReady?: boolean;
+  /** The routes go with GRACEFUL_SHUTDOWN (RFC 8326): the session is draining before it closes. */
+  readonly gracefulShutdown?: boolean;
   /** Epoch ms of the last message received / sent. */
   readonly lastRead?: number;
   readonly lastWrite?: number;
@@ -188,10 +197,30 @@ export interface SessionDeps {
   readonly defaultRouterId?: string;
   /** How long a close may wait for the NOTIFICATION to go out before the connection is dropped. */
   readonly closeTimeoutMs?: number;
+  /**
+   * Hold the initial table (UPDATEs and End-of-RIB) until `tableReady()`: the owner has not yet read
+   * everything the table is made of (RFC 4724 §4.1). Default false: the table goes out at Established.
+   */
+  readonly awaitTable?: boolean;
   readonly emit: <K extends keyof SessionEvents>(event: K, payload: SessionEvents[K]) => void;
 }
 
 const NO_CODEC: CodecOptions = { fourOctetAs: false, extendedMessage: false };
+
+/** RFC 4724 §3: the Restart State (R) bit, the high bit of the capability's 4-bit Restart Flags. */
+const RESTART_STATE_FLAG = 0x8;
+
+/** RFC 8326 §3: the well-known GRACEFUL_SHUTDOWN community, 65535:0. */
+export const GRACEFUL_SHUTDOWN_COMMUNITY = 0xffff0000;
+
+/**
+ * An advertisement as RFC 8326 §4 has it re-announced before a shutdown: with GRACEFUL_SHUTDOWN, and
+ * LOCAL_PREF 0 (sent to iBGP peers only; an eBGP peer lowers its own preference on the community).
+ */
+export function gracefulShutdownAdvertisement(ad: Advertisement): Advertisement {
+  const communities = ad.communities.includes(GRACEFUL_SHUTDOWN_COMMUNITY) ? ad.communities : [...ad.communities, GRACEFUL_SHUTDOWN_COMMUNITY];
+  return { ...ad, localPref: 0, communities };
+}
 
 function zeroCounts(): MessageCounts {
   return { open: 0, update: 0, notification: 0, keepalive: 0, routeRefresh: 0 };
@@ -284,6 +313,12 @@ export class Session {
   #lastNotificationSent: NotificationRecord | undefined;
   #lastNotificationReceived: NotificationRecord | undefined;
   #closings = new Set<Promise<void>>();
+  /** Whether the owner's first complete table has been given (see `SessionDeps.awaitTable`). */
+  #tableReady: boolean;
+  /** The primary's configuration still sets the Restart State bit, though the table is ready. */
+  #restartAnnounced = false;
+  /** RFC 8326: every route is re-announced with GRACEFUL_SHUTDOWN and LOCAL_PREF 0. */
+  #gracefulShutdown = false;
   /** Settles when a connection has closed, whoever owns it now. */
   readonly #closed = new WeakMap<Connection, Promise<void>>();
   readonly #log: BgpLogger;
@@ -308,6 +343,7 @@ export class Session {
     this.#settings = settings;
     this.#deps = deps;
     this.#desired = DesiredRoutes.of([], this.#expectsIbgp());
+    this.#tableReady = deps.awaitTable !== true;
     this.#primary = this.#newAttempt();
     this.#stateSince = deps.clock.now();
     this.#log = deps.logger.with({
@@ -344,7 +380,20 @@ export class Session {
 
   #newAttempt(): Attempt {
     const seed = Math.floor(this.#deps.random() * 0x100000000) >>> 0;
-    return new Attempt(initialState(fsmConfigFor(this.#settings), seed), this.#settings.loopbackNextHop === true);
+    return new Attempt(initialState(this.#fsmConfig(), seed), this.#settings.loopbackNextHop === true);
+  }
+
+  /**
+   * The FSM configuration of a new connection. RFC 4724 §3: while the session waits for its first
+   * complete table (the process has just started: a restart, as far as the peer can tell) its
+   * graceful restart capability sets the Restart State bit, as FRR does during its startup; the peer
+   * then does not wait for our End-of-RIB before sending its own routes.
+   */
+  #fsmConfig(): FsmConfig {
+    const config = fsmConfigFor(this.#settings);
+    if (this.#tableReady) return config;
+    const capabilities = config.capabilities.map((c) => (c.kind === 'gracefulRestart' ? { ...c, restartFlags: c.restartFlags | RESTART_STATE_FLAG } : c));
+    return { ...config, capabilities };
   }
 
   /** Starts the session: dials the peer (unless passive) and accepts its connections. */
@@ -381,7 +430,8 @@ export class Session {
    * RangeError (and keeps the previous set) when an advertisement is malformed: a prefix that is not
    * canonical, or a value outside uint32.
    */
-  setAdvertisements(ads: readonly Advertisement[]): void {
+  setAdvertisements(given: readonly Advertisement[]): void {
+    const ads = this.#gracefulShutdown ? given.map(gracefulShutdownAdvertisement) : given;
     for (const ad of ads) {
       const problem = advertisementProblem(ad);
       if (problem) throw new RangeError(`advertisement ${ad.prefix.address}/${ad.prefix.length}: ${problem}`);
@@ -402,7 +452,8 @@ export class Session {
    * (a table prepared in OpenConfirm is made again). Throws a RangeError (and changes nothing) when an
    * advertisement or a withdrawn prefix is malformed.
    */
-  updateAdvertisements(change: AdvertisementChange): void {
+  updateAdvertisements(given: AdvertisementChange): void {
+    const change = this.#gracefulShutdown ? { upsert: given.upsert.map(gracefulShutdownAdvertisement), withdraw: given.withdraw } : given;
     for (const ad of change.upsert) {
       const problem = advertisementProblem(ad);
       if (problem) throw new RangeError(`advertisement ${ad.prefix.address}/${ad.prefix.length}: ${problem}`);
@@ -416,10 +467,84 @@ export class Session {
     if (this.#rib !== undefined && this.state === 'Established') this.#guarded(this.#primary, () => this.#syncChanges(changes));
   }
 
+  /** Whether the owner's first complete table has been given (always true without `awaitTable`). */
+  get isTableReady(): boolean {
+    return this.#tableReady;
+  }
+
+  /**
+   * The owner's first complete table is in the desired set: an Established session sends it now,
+   * followed by End-of-RIB (RFC 4724 §4.1), and every later connection sends it at Established.
+   * Idempotent.
+   */
+  tableReady(): void {
+    if (this.#tableReady) return;
+    this.#tableReady = true;
+    const p = this.#primary;
+    // Connections opened from now on no longer announce a restart.
+    this.#restartAnnounced = true;
+    this.#clearRestartState(p);
+    const conn = p.conn;
+    const n = this.#negotiated;
+    if (p.fsm.name === 'Established' && conn && n && this.#rib === undefined) {
+      this.#guarded(p, () => {
+        const table = this.#sendInitialTable(p, conn, n);
+        const rib = table.change.rib;
+        this.#log.info('initialTableSent', 'first complete table sent, then End-of-RIB', { prefixes: rib.ipv4.length + rib.ipv6.length });
+        this.#reportTable(table);
+      });
+    } else if (p.fsm.name === 'OpenConfirm') {
+      this.#guarded(p, () => this.#prepareInitialTable(p));
+    }
+  }
+
+  /**
+   * Gives the primary the configuration without the Restart State bit once it is between connections
+   * (none of its OPENs is out), after `tableReady`.
+   */
+  #clearRestartState(attempt: Attempt): void {
+    if (!this.#restartAnnounced || attempt !== this.#primary) return;
+    const name = attempt.fsm.name;
+    if (name !== 'Idle' && name !== 'Connect' && name !== 'Active') return;
+    this.#restartAnnounced = false;
+    attempt.fsm = { ...attempt.fsm, config: this.#fsmConfig() };
+  }
+
+  /** Whether `beginGracefulShutdown` was called. */
+  get gracefulShutdown(): boolean {
+    return this.#gracefulShutdown;
+  }
+
+  /**
+   * RFC 8326 §4: re-announces every route with the GRACEFUL_SHUTDOWN community (65535:0) and, to an
+   * iBGP peer, LOCAL_PREF 0, so that the peer moves its traffic to other paths before this one is
+   * withdrawn; advertisements given later get them too. Idempotent; the owner withdraws and stops the
+   * session after its drain time.
+   */
+  beginGracefulShutdown(): void {
+    if (this.#gracefulShutdown) return;
+    this.#gracefulShutdown = true;
+    const ads = this.#desired.advertisements();
+    const n = this.#negotiated;
+    if (n !== undefined && n.localAsn === n.peerAsn && ads.length > 0 && ads.every((ad) => (ad.localPref ?? 0) === 0)) {
+      // RFC 8326 §4.1 lowers LOCAL_PREF; routes already sent with 0 (MetalLB's default on iBGP) cannot
+      // go lower, and routers lower the preference on the community for eBGP paths only.
+      this.#log.warn('gracefulShutdownWithoutEffect', 'draining an iBGP session whose routes already have LOCAL_PREF 0: the router keeps this path unless it matches GRACEFUL_SHUTDOWN itself', {
+        prefixes: ads.length,
+      });
+    }
+    this.setAdvertisements(ads);
+  }
+
   /** Whether the peer is expected in our AS (the negotiated AS decides; see `setAdvertisements` of the Adj-RIB-Out). */
   #expectsIbgp(): boolean {
     const s = this.#settings;
     return s.peerAsn !== undefined ? s.peerAsn === s.localAsn : s.dynamicAsn === 'internal';
+  }
+
+  /** How many advertisements are desired now (without materializing them). */
+  get advertisementCount(): number {
+    return this.#desired.size;
   }
 
   /** The advertisements desired now (as given to `setAdvertisements`, changed by `updateAdvertisements`). */
@@ -758,6 +883,7 @@ export class Session {
    * that lost its connection while the secondary is still connecting hands over to it.
    */
   #afterAttemptChange(attempt: Attempt): void {
+    this.#clearRestartState(attempt);
     const connected = (a: Attempt): boolean => a.fsm.name === 'OpenSent' || a.fsm.name === 'OpenConfirm' || a.fsm.name === 'Established';
     if (attempt === this.#secondary && !connected(attempt)) {
       this.#secondary = undefined;
@@ -822,6 +948,9 @@ export class Session {
     const conn = attempt.conn;
     if (!conn) return;
     attempt.conn = undefined;
+    // A Cease ends the session on purpose (RFC 4486): the UPDATEs queued before it (a graceful
+    // shutdown's withdrawals) go out first. After an error, nothing more than the NOTIFICATION is sent.
+    if (notification?.code === ErrorCode.cease) for (const bytes of attempt.queue) conn.write(bytes);
     attempt.queue = [];
     attempt.queuedBytes = 0;
     attempt.initialTable = undefined;
@@ -877,21 +1006,28 @@ export class Session {
     const conn = attempt.conn;
     this.#negotiated = n;
     this.#establishedAt = this.#deps.clock.now();
-    // The initial table goes out first: the log line and the event wait until it is written.
-    const table = conn ? this.#sendInitialTable(attempt, conn, n) : undefined;
+    // The initial table goes out first: the log line and the event wait until it is written. Until the
+    // owner's first complete table is in, nothing goes (RFC 4724 §4.1: End-of-RIB after the table).
+    const table = conn && this.#tableReady ? this.#sendInitialTable(attempt, conn, n) : undefined;
     this.#log.info('sessionUp', 'BGP session established', {
       peerASN: n.peerAsn,
       localAddress: conn?.localAddress,
       holdTime: n.holdTimeSec,
       routerID: n.localBgpId,
       peerRouterID: n.peerBgpId,
+      ...(this.#tableReady ? {} : { waitingForTable: true }),
     });
-    if (table?.invalidNextHop !== undefined) {
+    if (table) this.#reportTable(table);
+    this.#deps.emit('sessionUp', { negotiated: n, localAddress: conn?.localAddress ?? '', remoteAddress: conn?.remoteAddress ?? '' });
+  }
+
+  /** Logs what an initial table could not carry. */
+  #reportTable(table: InitialTable): void {
+    if (table.invalidNextHop !== undefined) {
       // RFC 4271 §6.3: the peer would ignore routes with this NEXT_HOP (0/8, 127/8, multicast).
       this.#log.error('invalidNextHop', 'the session address is not a valid next hop; no routes are sent', { nextHop: table.invalidNextHop });
     }
-    if (table) this.#noteUnsendable(table.change.unsendable.length);
-    this.#deps.emit('sessionUp', { negotiated: n, localAddress: conn?.localAddress ?? '', remoteAddress: conn?.remoteAddress ?? '' });
+    this.#noteUnsendable(table.change.unsendable.length);
   }
 
   /**
@@ -906,7 +1042,7 @@ export class Session {
   #prepareInitialTable(attempt: Attempt): void {
     const conn = attempt.conn;
     const n = attempt.fsm.connection?.negotiated;
-    if (!conn || !n || attempt.fsm.name !== 'OpenConfirm') return;
+    if (!conn || !n || attempt.fsm.name !== 'OpenConfirm' || !this.#tableReady) return;
     attempt.initialTable = this.#initialTable(attempt, conn, n);
   }
 
@@ -1159,6 +1295,8 @@ export class Session {
       prefixesAdvertised: this.#rib ? this.#rib.ipv4.length + this.#rib.ipv6.length : 0,
       prefixesNotSent: this.#rib ? this.#notSent : 0,
       pendingBytes: p.queuedBytes + (conn?.bufferedBytes ?? 0),
+      tableReady: this.#tableReady,
+      gracefulShutdown: this.#gracefulShutdown,
       ...(this.#lastRead !== undefined ? { lastRead: this.#lastRead } : {}),
       ...(this.#lastWrite !== undefined ? { lastWrite: this.#lastWrite } : {}),
       ...(this.#lastError ? { lastError: this.#lastError } : {}),

@@ -80,6 +80,28 @@ export interface SpeakerEvents {
   connectionRefused: { readonly remoteAddress: string; readonly remotePort: number; readonly localAddress: string };
 }
 
+/** How a peer's session starts (`Speaker.addPeer`). */
+export interface AddPeerOptions {
+  /**
+   * Hold the initial table and End-of-RIB until `tableReady(name)`: the caller has not read everything
+   * yet (after a restart, RFC 4724 §4.1 wants End-of-RIB after the complete table). Default false.
+   */
+  readonly awaitTable?: boolean;
+}
+
+/** How a session is shut down gracefully (RFC 8326). */
+export interface GracefulShutdownOptions {
+  /**
+   * How long the routes stay announced with GRACEFUL_SHUTDOWN before they are withdrawn, ms; 0 (or a
+   * session that is not Established) withdraws at once.
+   */
+  readonly drainMs: number;
+  /** Cease subcode of the NOTIFICATION that closes the session (RFC 4486 §4); default 2, administrative shutdown. */
+  readonly subcode?: number;
+  /** RFC 9003 shutdown communication, for subcodes 2 and 4. */
+  readonly message?: string;
+}
+
 export interface PeerRef {
   readonly name: string;
   readonly peer: string;
@@ -104,6 +126,8 @@ export class Speaker {
     connectionRefused: new Set(),
   };
   #listener: Listener | undefined;
+  /** Sessions between the end of their drain and their close, with the function that ends the wait. */
+  readonly #draining = new Map<Session, () => void>();
   #refused = 0;
   #closed = false;
   /**
@@ -184,7 +208,7 @@ export class Speaker {
   }
 
   /** Adds a peer and starts its session. Throws on invalid settings or a duplicate name. */
-  addPeer(settings: PeerSettings): void {
+  addPeer(settings: PeerSettings, options: AddPeerOptions = {}): void {
     if (this.#closed) throw new Error('speaker is closed');
     const errors = validatePeerSettings(settings);
     if (errors.length > 0) throw new RangeError(`peer ${settings.name}: ${errors.join('; ')}`);
@@ -197,6 +221,7 @@ export class Speaker {
       random: this.#random,
       ...(this.#options.routerId !== undefined ? { defaultRouterId: this.#options.routerId } : {}),
       ...(this.#options.closeTimeoutMs !== undefined ? { closeTimeoutMs: this.#options.closeTimeoutMs } : {}),
+      ...(options.awaitTable === true ? { awaitTable: true } : {}),
       emit: (event, payload) => {
         if (event === 'sessionUp') this.#problems.delete(ref.name);
         this.#emit(event, { ...payload, name: ref.name, peer: session.peerLabel } as never);
@@ -325,8 +350,62 @@ export class Speaker {
     this.#problems.delete(settings.name);
     this.#syncListener(this.#addressKey(old.settings.peerAddress));
     await old.stop(CeaseSubcode.otherConfigChange);
-    this.addPeer(settings);
+    this.addPeer(settings, { awaitTable: !old.isTableReady });
     this.#sessions.get(settings.name)?.setAdvertisements(ads);
+  }
+
+  /**
+   * The caller's first complete table for a peer added with `awaitTable` is in: the session sends it
+   * (now if Established), then End-of-RIB. Throws on an unknown peer.
+   */
+  tableReady(name: string): void {
+    const s = this.#sessions.get(name);
+    if (!s) throw new Error(`no peer ${name}`);
+    s.tableReady();
+  }
+
+  /**
+   * RFC 8326 graceful shutdown of one peer: the peer is removed at once (its name is free again), its
+   * routes are re-announced with GRACEFUL_SHUTDOWN (65535:0) and, on iBGP, LOCAL_PREF 0, stay so for
+   * `drainMs`, are withdrawn, and the session closes with Cease `subcode` (default 2). Resolves when the
+   * NOTIFICATION went out. `endDrains()` cuts the wait short.
+   */
+  async shutdownPeer(name: string, options: GracefulShutdownOptions): Promise<void> {
+    const s = this.#sessions.get(name);
+    if (!s) return;
+    this.#sessions.delete(name);
+    await this.#shutdown(s, options);
+  }
+
+  /** Ends every drain now: the sessions waiting withdraw and close at once (a second SIGTERM). */
+  endDrains(): void {
+    for (const end of [...this.#draining.values()]) end();
+  }
+
+  async #shutdown(s: Session, options: GracefulShutdownOptions): Promise<void> {
+    const subcode = options.subcode ?? CeaseSubcode.adminShutdown;
+    // Nothing to drain on a session that is down, has nothing, or has not sent its table yet.
+    if (options.drainMs > 0 && s.state === 'Established' && s.isTableReady && s.advertisementCount > 0) {
+      this.#logger.info('gracefulShutdown', 'announcing GRACEFUL_SHUTDOWN, draining before the withdrawal', {
+        peer: s.peerLabel,
+        drainMs: options.drainMs,
+        prefixes: s.advertisementCount,
+      });
+      s.beginGracefulShutdown();
+      await new Promise<void>((resolve) => {
+        const timer = this.#clock.setTimer(options.drainMs, () => end());
+        const end = (): void => {
+          timer.cancel();
+          this.#draining.delete(s);
+          resolve();
+        };
+        this.#draining.set(s, end);
+      });
+    }
+    // Withdrawn explicitly before the Cease (which follows the UPDATEs), so the peer drops the routes
+    // even if it would keep them over a NOTIFICATION (RFC 8538).
+    s.setAdvertisements([]);
+    await s.stop(subcode, options.message);
   }
 
   /** Removes a peer: Cease 6/3 (peer de-configured). Resolves when the NOTIFICATION went out. */
@@ -407,9 +486,11 @@ export class Speaker {
 
   /**
    * Closes every session with Cease 6/2 (administrative shutdown, with an optional RFC 9003
-   * message) and the listener. Resolves when the NOTIFICATIONs went out, within the close timeout.
+   * message) and the listener. With `drainMs` > 0 each Established session is first shut down
+   * gracefully (RFC 8326, see `shutdownPeer`): its routes go with GRACEFUL_SHUTDOWN for `drainMs`, then
+   * are withdrawn. Resolves when the NOTIFICATIONs went out, within the close timeout after the drain.
    */
-  async close(message?: string): Promise<void> {
+  async close(message?: string, options: { readonly drainMs?: number } = {}): Promise<void> {
     this.#closed = true;
     this.#md5Timer?.cancel();
     this.#md5Timer = undefined;
@@ -417,7 +498,11 @@ export class Speaker {
     this.#listener = undefined;
     const sessions = [...this.#sessions.values()];
     this.#sessions.clear();
-    await Promise.all([...sessions.map((s) => s.stop(CeaseSubcode.adminShutdown, message)), listener?.close()]);
+    const drainMs = options.drainMs ?? 0;
+    const stops = sessions.map((s) =>
+      drainMs > 0 ? this.#shutdown(s, { drainMs, ...(message !== undefined ? { message } : {}) }) : s.stop(CeaseSubcode.adminShutdown, message),
+    );
+    await Promise.all([...stops, listener?.close()]);
   }
 
   #incoming(conn: Connection): void {

@@ -177,6 +177,10 @@ export interface SeedTopologyOptions {
   readonly withoutArgocd?: boolean;
   /** `--log-level` of the speakers (default info). */
   readonly logLevel?: string;
+  /** More `metallb-ts run` arguments (for example `--drain-time 0`). */
+  readonly speakerArgs?: readonly string[];
+  /** Prefix of the namespaces' roles, so that a test's namespaces are recognisable (default none). */
+  readonly rolePrefix?: string;
 }
 
 /** The seed's node name for a host number (node-116, node-117). */
@@ -238,9 +242,10 @@ export class SeedTopology {
   async start(): Promise<this> {
     const o = this.options;
     const hosts = o.nodeHosts ?? [116, 117];
-    this.router = await this.lab.addSwitch('router', 1);
+    const role = o.rolePrefix ?? '';
+    this.router = await this.lab.addSwitch(`${role}router`, 1);
     for (const h of hosts) {
-      const ns = await this.lab.addHost(`n${h}`, h);
+      const ns = await this.lab.addHost(`${role}n${h}`, h);
       this.nodes.push({ name: nodeName(h), ns, address: ns.v4, speaker: undefined, http: undefined });
     }
     // The switch of the seed: every node a neighbor, one ECMP route via all of them.
@@ -266,7 +271,7 @@ export class SeedTopology {
     const r = this.router.name;
     await this.lab.exec(r, 'sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1']);
     await this.lab.exec(r, 'sysctl', ['-q', '-w', 'net.ipv4.fib_multipath_hash_policy=1']);
-    const client = await this.lab.addIsolated('client');
+    const client = await this.lab.addIsolated(`${this.options.rolePrefix ?? ''}client`);
     this.client = client;
     await this.lab.addLink(r, `mc${this.lab.id}`, client.name, 'eth0');
     await this.lab.exec(r, 'ip', ['addr', 'add', `${CLIENT_ROUTER_V4}/24`, 'dev', `mc${this.lab.id}`]);
@@ -298,7 +303,10 @@ export class SeedTopology {
 
   /** Starts `metallb-ts run` for a node. */
   startSpeaker(n: SeedNode): LabProcess {
-    const args = [METALLB_TS_BIN, 'run', '--node', n.name, '--manifests', this.manifestsDir, '--log-level', this.options.logLevel ?? 'info'];
+    const args = [
+      METALLB_TS_BIN, 'run', '--node', n.name, '--manifests', this.manifestsDir, '--log-level', this.options.logLevel ?? 'info',
+      ...(this.options.speakerArgs ?? []),
+    ];
     n.speaker = this.lab.spawn(n.ns.name, `speaker-${n.name}`, process.execPath, args);
     return n.speaker;
   }
