@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { request } from 'node:http';
 import { createInterface } from 'node:readline';
 
 function arg(name: string, dflt: number): number {
@@ -31,17 +31,10 @@ function usage(pid: number): { cpu: number; peakMiB: number; rssMiB: number } {
   return { cpu: ticks / 100, peakMiB: kb('VmHWM') / 1024, rssMiB: kb('VmRSS') / 1024 };
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
-
-function post(base: string, path: string, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${base}${path}`, { method: 'POST', agent, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+async function post(base: string, path: string, body: string): Promise<number> {
+  const r = await fetch(`${base}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+  await r.arrayBuffer();
+  return r.status;
 }
 
 function get(base: string, path: string): Promise<{ ms: number; bytes: number; items: number }> {
@@ -137,7 +130,6 @@ async function main(): Promise<void> {
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   server.kill('SIGTERM');
-  agent.destroy();
 }
 
 main().catch((err: unknown) => {

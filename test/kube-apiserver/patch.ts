@@ -267,6 +267,23 @@ const METADATA: Array<[string, ListStrategy]> = [
   ['metadata.ownerReferences', { mergeKey: 'uid' }],
 ];
 
+/** The merge keys of a PodSpec's lists (k8s.io/api/core/v1 patchMergeKey tags), under a prefix. */
+function podSpec(prefix: string): Array<[string, ListStrategy]> {
+  const out: Array<[string, ListStrategy]> = [
+    [`${prefix}.volumes`, { mergeKey: 'name' }],
+    [`${prefix}.imagePullSecrets`, { mergeKey: 'name' }],
+    [`${prefix}.hostAliases`, { mergeKey: 'ip' }],
+  ];
+  for (const c of ['containers', 'initContainers', 'ephemeralContainers']) {
+    out.push([`${prefix}.${c}`, { mergeKey: 'name' }]);
+    out.push([`${prefix}.${c}.env`, { mergeKey: 'name' }]);
+    out.push([`${prefix}.${c}.ports`, { mergeKey: 'containerPort' }]);
+    out.push([`${prefix}.${c}.volumeMounts`, { mergeKey: 'mountPath' }]);
+    out.push([`${prefix}.${c}.volumeDevices`, { mergeKey: 'devicePath' }]);
+  }
+  return out;
+}
+
 /** The strategic merge table of each built-in kind we serve, from the Go types' struct tags. */
 export const STRATEGIES: Readonly<Record<string, StrategyTable>> = {
   Service: new Map([
@@ -288,4 +305,12 @@ export const STRATEGIES: Readonly<Record<string, StrategyTable>> = {
   EndpointSlice: new Map(METADATA),
   Lease: new Map(METADATA),
   CustomResourceDefinition: new Map(METADATA),
+  ServiceAccount: new Map([...METADATA, ['secrets', { mergeKey: 'name' }]]),
+  Pod: new Map([...METADATA, ...podSpec('spec'), ['status.conditions', { mergeKey: 'type' }]]),
+  Deployment: new Map([...METADATA, ...podSpec('spec.template.spec'), ['status.conditions', { mergeKey: 'type' }]]),
+  DaemonSet: new Map([...METADATA, ...podSpec('spec.template.spec'), ['status.conditions', { mergeKey: 'type' }]]),
+  Role: new Map(METADATA),
+  RoleBinding: new Map(METADATA),
+  ClusterRole: new Map(METADATA),
+  ClusterRoleBinding: new Map(METADATA),
 };

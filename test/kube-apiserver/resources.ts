@@ -173,6 +173,14 @@ export const NAME_RULES: Readonly<Record<string, NameRule>> = {
   EndpointSlice: 'subdomain',
   Lease: 'subdomain',
   CustomResourceDefinition: 'subdomain',
+  ServiceAccount: 'subdomain',
+  Pod: 'subdomain',
+  Deployment: 'subdomain',
+  DaemonSet: 'subdomain',
+  Role: 'path',
+  RoleBinding: 'path',
+  ClusterRole: 'path',
+  ClusterRoleBinding: 'path',
 };
 
 const SERVICE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
@@ -586,8 +594,40 @@ export const BUILTINS: readonly ResourceType[] = [
   }),
 ];
 
+/**
+ * Kinds stored so whole manifests apply (`kubectl apply -f config/manifests/...`), with discovery,
+ * verbs, patches, watch and the status subresource, but checked only for their metadata and run by
+ * no controller: no Pod is scheduled for a Deployment or DaemonSet, and RBAC is not enforced.
+ */
+const STORED_ONLY: readonly ResourceType[] = [
+  builtin({ group: '', version: 'v1', plural: 'serviceaccounts', singular: 'serviceaccount', kind: 'ServiceAccount', namespaced: true, shortNames: ['sa'] }),
+  builtin({
+    group: '',
+    version: 'v1',
+    plural: 'pods',
+    singular: 'pod',
+    kind: 'Pod',
+    namespaced: true,
+    shortNames: ['po'],
+    categories: ['all'],
+    statusSubresource: true,
+    fieldSelectors: ['spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'spec.hostNetwork', 'status.phase', 'status.podIP', 'status.nominatedNodeName'],
+    returnDeletedObject: true,
+    keepStatusOnCreate: false,
+  }),
+  builtin({ group: 'apps', version: 'v1', plural: 'deployments', singular: 'deployment', kind: 'Deployment', namespaced: true, shortNames: ['deploy'], categories: ['all'], statusSubresource: true, generation: true }),
+  builtin({ group: 'apps', version: 'v1', plural: 'daemonsets', singular: 'daemonset', kind: 'DaemonSet', namespaced: true, shortNames: ['ds'], categories: ['all'], statusSubresource: true, generation: true }),
+  builtin({ group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'roles', singular: 'role', kind: 'Role', namespaced: true }),
+  builtin({ group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'rolebindings', singular: 'rolebinding', kind: 'RoleBinding', namespaced: true }),
+  builtin({ group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterroles', singular: 'clusterrole', kind: 'ClusterRole', namespaced: false }),
+  builtin({ group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterrolebindings', singular: 'clusterrolebinding', kind: 'ClusterRoleBinding', namespaced: false }),
+];
+
+/** Every built-in kind: those the double implements, then those it only stores. */
+export const ALL_BUILTINS: readonly ResourceType[] = [...BUILTINS, ...STORED_ONLY];
+
 /** The group/version/plural triples of the built-in kinds, to refuse a CRD that would shadow one. */
-const BUILTIN_GROUPS = new Set(BUILTINS.map((b) => b.group));
+const BUILTIN_GROUPS = new Set(['', 'apps', 'rbac.authorization.k8s.io', 'discovery.k8s.io', 'coordination.k8s.io', 'apiextensions.k8s.io', 'events.k8s.io']);
 
 function prepareCrd(o: Obj): FieldError[] {
   const errors: FieldError[] = [];
