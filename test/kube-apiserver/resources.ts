@@ -7,7 +7,7 @@
  * (`crdResourceTypes`).
  */
 import type { FieldError } from './errors.js';
-import { invalidValue, notSupported, required } from './errors.js';
+import { ApiError, invalidValue, notSupported, required } from './errors.js';
 import type { Json, StrategyTable } from './patch.js';
 import { STRATEGIES } from './patch.js';
 import type { Schema } from './schema.js';
@@ -274,7 +274,7 @@ function prepareService(obj: Obj, old: Obj | undefined, ctx: PrepareContext): Fi
     const ips: string[] = Array.isArray(spec['clusterIPs']) ? (spec['clusterIPs'] as Json[]).map(String) : typeof asked === 'string' && asked !== '' ? [asked] : [];
     for (let i = ips.length; i < families.length; i++) {
       const ip = ctx.allocateClusterIp(families[i] as 'IPv4' | 'IPv6');
-      if (ip === undefined) return [invalidValue('spec.clusterIPs', null, 'range is full')];
+      if (ip === undefined) throw new ApiError(500, 'InternalError', 'Internal error occurred: failed to allocate a serviceIP: range is full');
       ips.push(ip);
     }
     spec['clusterIP'] = ips[0] ?? null;
@@ -289,7 +289,8 @@ function prepareService(obj: Obj, old: Obj | undefined, ctx: PrepareContext): Fi
     for (const p of portList) {
       if (!isObject(p) || p['nodePort'] !== undefined) continue;
       const np = ctx.allocateNodePort();
-      if (np === undefined) return [invalidValue('spec.ports', null, 'node port range is full')];
+      // As the real allocator: 30000-32767 holds 2768 ports; at scale set allocateLoadBalancerNodePorts: false.
+      if (np === undefined) throw new ApiError(500, 'InternalError', 'Internal error occurred: failed to allocate a nodePort: range is full');
       p['nodePort'] = np;
     }
   }
