@@ -6,11 +6,14 @@
  * event, and the server's CPU time and peak RSS (from /proc, so other load on the machine does not
  * distort them).
  *
- *   node dist/test/kube-apiserver/bench-scale.js [--services 100000] [--in-flight 16]
+ *   node dist/test/kube-apiserver/bench-scale.js [--services 100000] [--in-flight 16] [--server-node-arg --cpu-prof]
+ *
+ * The Services set allocateLoadBalancerNodePorts: false: the node-port range holds 2768 ports, so
+ * 100 000 LoadBalancer Services cannot all get one (on a real cluster either).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { createInterface } from 'node:readline';
 
 function arg(name: string, dflt: number): number {
@@ -31,10 +34,17 @@ function usage(pid: number): { cpu: number; peakMiB: number; rssMiB: number } {
   return { cpu: ticks / 100, peakMiB: kb('VmHWM') / 1024, rssMiB: kb('VmRSS') / 1024 };
 }
 
-async function post(base: string, path: string, body: string): Promise<number> {
-  const r = await fetch(`${base}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
-  await r.arrayBuffer();
-  return r.status;
+const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
+
+function post(base: string, path: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}${path}`, { method: 'POST', agent, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 function get(base: string, path: string): Promise<{ ms: number; bytes: number; items: number }> {
@@ -54,20 +64,24 @@ function get(base: string, path: string): Promise<{ ms: number; bytes: number; i
   });
 }
 
+const ADDED = '{"type":"ADDED"';
+
 /** A watch that counts ADDED events and resolves when it has seen `n`. */
 function watchCount(base: string, path: string, n: number): Promise<number> {
   return new Promise((resolve, reject) => {
     request(`${base}${path}`, { agent: false }, (res) => {
       let seen = 0;
-      let buf = '';
+      let tail = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => {
-        buf += c;
-        let i: number;
-        while ((i = buf.indexOf('\n')) >= 0) {
-          if (buf.startsWith('{"type":"ADDED"')) seen++;
-          buf = buf.slice(i + 1);
+        // Counts event openings; the tail keeps one cut across two chunks.
+        const text = tail + c;
+        let at = text.indexOf(ADDED);
+        while (at >= 0) {
+          seen++;
+          at = text.indexOf(ADDED, at + ADDED.length);
         }
+        tail = text.slice(Math.max(0, text.length - ADDED.length + 1));
         if (seen >= n) {
           resolve(performance.now());
           res.destroy();
@@ -80,7 +94,10 @@ function watchCount(base: string, path: string, n: number): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const server = spawn(process.execPath, [new URL('./main.js', import.meta.url).pathname, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // --server-node-arg passes an option to the server's node (e.g. --cpu-prof to profile it).
+  const nodeArgs: string[] = [];
+  for (let i = 0; i < process.argv.length; i++) if (process.argv[i] === '--server-node-arg') nodeArgs.push(process.argv[i + 1] ?? '');
+  const server = spawn(process.execPath, [...nodeArgs, new URL('./main.js', import.meta.url).pathname, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve) => createInterface({ input: server.stdout }).once('line', resolve));
   const { url, resourceVersion } = JSON.parse(line) as { url: string; resourceVersion: string };
   const pid = server.pid as number;
@@ -108,6 +125,7 @@ async function main(): Promise<void> {
   const lists = await Promise.all([0, 1, 2].map(() => get(url, '/api/v1/services')));
   const afterList = usage(pid);
   const one = await get(url, '/api/v1/services');
+  const benchCpu = process.cpuUsage();
   const createS = (created - t0) / 1000;
   const result = {
     services: N,
@@ -124,10 +142,13 @@ async function main(): Promise<void> {
     serverRssIdleMiB: Math.round(idle.rssMiB),
     serverRssAfterCreateMiB: Math.round(afterCreate.rssMiB),
     serverPeakRssMiB: Math.round(usage(pid).peakMiB),
+    benchClientCpuSeconds: Number(((benchCpu.user + benchCpu.system) / 1e6).toFixed(2)),
     loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   server.kill('SIGTERM');
+  await new Promise((r) => server.once('exit', r));
+  agent.destroy();
 }
 
 main().catch((err: unknown) => {

@@ -231,6 +231,8 @@ interface Watcher {
   readonly bookmarks: boolean;
   timers: NodeJS.Timeout[];
   closed: boolean;
+  /** Writes are being held until the end of the event-loop turn. */
+  corked: boolean;
   unsubscribe: () => void;
 }
 
@@ -853,16 +855,22 @@ class Double implements ApiServerDouble {
     res.end(body);
   }
 
-  private async readBody(req: IncomingMessage): Promise<string> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const c of req) {
-      const b = c as Buffer;
-      size += b.length;
-      if (size > 3 * 1024 * 1024) throw new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
-      chunks.push(b);
-    }
-    return Buffer.concat(chunks).toString('utf8');
+  private readBody(req: IncomingMessage): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (b: Buffer) => {
+        size += b.length;
+        if (size > 3 * 1024 * 1024) {
+          reject(new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728'));
+          req.destroy();
+          return;
+        }
+        chunks.push(b);
+      });
+      req.on('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+      req.on('error', reject);
+    });
   }
 
   /** Decodes a create/update body (JSON, or YAML as the real server also accepts). */
@@ -1271,7 +1279,7 @@ class Double implements ApiServerDouble {
     if (rvParam !== '' && !/^\d+$/.test(rvParam)) throw badRequest(`resourceVersion: Invalid value: "${rvParam}": must be a valid resource version`);
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
-    const w: Watcher = { t, namespace, labels, fields, res, table: tableMode, bookmarks, timers: [], closed: false, unsubscribe: () => undefined };
+    const w: Watcher = { t, namespace, labels, fields, res, table: tableMode, bookmarks, timers: [], closed: false, corked: false, unsubscribe: () => undefined };
     const initial = queryBool(q, 'sendInitialEvents') || ((rvParam === '' || rvParam === '0') && sendInitial === null);
     if (rvParam !== '' && rvParam !== '0') {
       const n = Number(rvParam);
@@ -1331,13 +1339,26 @@ class Double implements ApiServerDouble {
   private writeEvent(w: Watcher, type: string, e: Entry): void {
     if (w.closed) return;
     const object = w.table !== undefined ? this.tableText(w.t, [e], w.table, { resourceVersion: String(e.rv) }) : this.objectText(w.t, e);
+    this.cork(w);
     w.res.write(`{"type":"${type}","object":${object}}\n`);
+  }
+
+  /** Holds a watch's writes until the end of this turn of the event loop, so events written together leave in one syscall. */
+  private cork(w: Watcher): void {
+    if (w.corked) return;
+    w.corked = true;
+    w.res.cork();
+    setImmediate(() => {
+      w.corked = false;
+      w.res.uncork();
+    });
   }
 
   private sendBookmark(w: Watcher, initialEventsEnd = false): void {
     if (w.closed) return;
     const m: Obj = { resourceVersion: String(this.store.resourceVersion) };
     if (initialEventsEnd) m['annotations'] = { 'k8s.io/initial-events-end': 'true' };
+    this.cork(w);
     w.res.write(`{"type":"BOOKMARK","object":${JSON.stringify({ kind: w.t.kind, apiVersion: apiVersionOf(w.t), metadata: m })}}\n`);
   }
 
