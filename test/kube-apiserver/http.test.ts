@@ -7,7 +7,9 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApiServerDouble } from './server.js';
@@ -352,5 +354,63 @@ test('persistence: objects and the resourceVersion counter survive a restart wit
     assert.notEqual(next.body.spec.clusterIP, s.body.spec.clusterIP);
   } finally {
     await b.close();
+  }
+});
+
+/** Starts main.js as a process and resolves with its URL once it prints that it listens. */
+function startProcess(args: readonly string[]): Promise<{ url: string; stop: () => Promise<number | null> }> {
+  const p = spawn(process.execPath, [new URL('./main.js', import.meta.url).pathname, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    p.once('error', reject);
+    createInterface({ input: p.stdout }).once('line', (line) => {
+      const { url } = JSON.parse(line) as { url: string };
+      resolve({
+        url,
+        stop: () =>
+          new Promise((r) => {
+            p.once('exit', (code) => r(code));
+            p.kill('SIGTERM');
+          }),
+      });
+    });
+  });
+}
+
+test('main.js: --data keeps objects and resourceVersions across SIGTERM and a restart; --kubeconfig-out writes a kubeconfig', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kube-double-main-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const data = join(dir, 'state.jsonl');
+  const kubeconfig = join(dir, 'kubeconfig');
+  const first = await startProcess(['--listen', '127.0.0.1:0', '--data', data, '--kubeconfig-out', kubeconfig]);
+  assert.match(readFileSync(kubeconfig, 'utf8'), new RegExp(`server: ${first.url}\\n\\s+insecure-skip-tls-verify: true`));
+  const lease = await call(first.url, 'POST', '/apis/coordination.k8s.io/v1/namespaces/default/leases', { metadata: { name: 'l' }, spec: { holderIdentity: 'a', renewTime: '2026-01-01T00:00:00.000001Z' } });
+  assert.equal(lease.status, 201);
+  const list = await call(first.url, 'GET', '/apis/coordination.k8s.io/v1/leases');
+  assert.equal(await first.stop(), 0);
+  const second = await startProcess(['--listen', '127.0.0.1:0', '--data', data]);
+  try {
+    const again = await call(second.url, 'GET', '/apis/coordination.k8s.io/v1/namespaces/default/leases/l');
+    assert.equal(again.body.metadata.resourceVersion, lease.body.metadata.resourceVersion);
+    assert.equal(again.body.spec.renewTime, '2026-01-01T00:00:00.000001Z');
+    const relist = await call(second.url, 'GET', '/apis/coordination.k8s.io/v1/leases');
+    assert.equal(relist.body.metadata.resourceVersion, list.body.metadata.resourceVersion);
+  } finally {
+    assert.equal(await second.stop(), 0);
+  }
+});
+
+test('bookmarks arrive on their own at the configured interval; an abrupt drop cuts the connection', async () => {
+  const api = await startApiServer({ bookmarkIntervalMs: 50 });
+  try {
+    const w = await openWatch(api.url, `/api/v1/namespaces?watch=1&resourceVersion=${api.resourceVersion()}&allowWatchBookmarks=true`);
+    const ev = await w.next();
+    assert.equal(ev?.type, 'BOOKMARK');
+    assert.equal(ev?.object.kind, 'Namespace');
+    assert.equal(api.watchCount(), 1);
+    assert.equal(api.dropWatches({ abrupt: true }), 1);
+    await w.ended;
+    assert.equal(api.watchCount(), 0);
+  } finally {
+    await api.close();
   }
 });
