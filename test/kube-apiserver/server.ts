@@ -1240,14 +1240,24 @@ class Double implements ApiServerDouble {
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
     const listKind = `${t.kind}List`;
     res.write(`{"kind":"${listKind}","apiVersion":"${apiVersionOf(t)}","metadata":${JSON.stringify(listMeta)},"items":[`);
-    // Written in slices so a list of 100 000 objects never becomes one string.
-    const SLICE = 1000;
-    for (let i = 0; i < items.length; i += SLICE) {
-      const parts: string[] = [];
-      for (let j = i; j < Math.min(items.length, i + SLICE); j++) parts.push(this.itemText(t, items[j] as Entry));
-      res.write(`${i > 0 ? ',' : ''}${parts.join(',')}`);
-    }
-    res.end(']}');
+    // Written in slices, each once the client took the previous one, so a list of 100 000 objects
+    // never becomes one string nor sits whole in the socket's buffer. The entries were chosen above:
+    // writes meanwhile do not change what this list returns.
+    const SLICE = 500;
+    let i = 0;
+    const writeSome = (): void => {
+      while (i < items.length) {
+        const parts: string[] = [];
+        const start = i;
+        for (; i < Math.min(items.length, start + SLICE); i++) parts.push(this.itemText(t, items[i] as Entry));
+        if (!res.write(`${start > 0 ? ',' : ''}${parts.join(',')}`)) {
+          res.once('drain', writeSome);
+          return;
+        }
+      }
+      res.end(']}');
+    };
+    writeSome();
   }
 
   private deleteCollection(req: IncomingMessage, res: ServerResponse, t: ResourceType, namespace: string, q: URLSearchParams): void {
