@@ -158,6 +158,17 @@ describe('kube-apiserver double over HTTP', () => {
     assert.equal((await call(url, 'GET', '/api/v1/namespaces/default/configmaps/fin')).status, 404);
   });
 
+  test('deletecollection: deletes what the selector picks and answers the list of deleted objects', async () => {
+    await call(url, 'POST', '/api/v1/namespaces', { metadata: { name: 'dc' } });
+    for (const n of ['a', 'b', 'c']) await call(url, 'POST', '/api/v1/namespaces/dc/configmaps', { metadata: { name: n, labels: { drop: String(n !== 'b') } } });
+    const r = await call(url, 'DELETE', '/api/v1/namespaces/dc/configmaps?labelSelector=drop%3Dtrue');
+    assert.equal(r.status, 200);
+    assert.equal(r.body.kind, 'ConfigMapList');
+    assert.deepEqual(r.body.items.map((i: Loose) => i.metadata.name), ['a', 'c']);
+    const left = await call(url, 'GET', '/api/v1/namespaces/dc/configmaps');
+    assert.deepEqual(left.body.items.map((i: Loose) => i.metadata.name), ['b']);
+  });
+
   test('list: resourceVersion, labelSelector, fieldSelector, limit and continue, remainingItemCount', async () => {
     await call(url, 'POST', '/api/v1/namespaces', { metadata: { name: 'lst' } });
     for (let i = 0; i < 5; i++) await call(url, 'POST', '/api/v1/namespaces/lst/configmaps', { metadata: { name: `c${i}`, labels: { n: String(i), even: String(i % 2 === 0) } } });
@@ -319,8 +330,13 @@ describe('kube-apiserver double over HTTP', () => {
     assert.equal(sp.body.metadata.generation, 2);
     const smp = await call(url, 'PATCH', `${base}/w`, { spec: { size: 6 } }, 'application/strategic-merge-patch+json');
     assert.equal(smp.status, 415);
+    const w = await openWatch(url, `${base}?watch=1&resourceVersion=${api.resourceVersion()}`);
     const del = await call(url, 'DELETE', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com');
     assert.equal(del.status, 200);
+    const ev = await w.next();
+    assert.equal(ev?.type, 'DELETED', 'deleting the CRD deletes its objects');
+    assert.equal(ev?.object.metadata.name, 'w');
+    await w.ended;
     assert.equal((await call(url, 'GET', base)).status, 404);
   });
 });

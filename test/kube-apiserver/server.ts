@@ -814,6 +814,8 @@ class Double implements ApiServerDouble {
       }
       this.registry.removeCrd(name);
       this.store.dropStorage(storage);
+      // The resource no longer exists: its watches end, as the real server's do.
+      for (const w of this.watchers) if (w.t.storage === storage) this.endWatch(w);
     }
     const rv = this.store.nextResourceVersion();
     this.finishDelete(t, old, rv);
