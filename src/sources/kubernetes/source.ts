@@ -15,6 +15,7 @@
  * - Invalid objects are `invalid` changes (the pipeline keeps their last good version and reports
  *   them); validation warnings are logged once per object version.
  */
+import { setMaxListeners } from 'node:events';
 import type { ChangeBatch, ObjectChange, ObjectIssue } from '../../model/cluster.js';
 import type { Logger } from '../../observe/log.js';
 import type { KubeApi } from './client.js';
@@ -64,6 +65,8 @@ export class KubernetesSource {
     const ordered = ALL_KINDS.filter((k) => kinds.includes(k));
     this.#loops = ordered.map((kind) => new ListWatch(resourceOf(kind, options.namespace), options.api, this.#sinkFor(kind), options.timing ?? {}));
     this.#unsynced = this.#loops.length;
+    // Every loop listens to the one signal (its watch and its backoff sleeps).
+    setMaxListeners(4 * this.#loops.length + 10, this.#abort.signal);
     this.#synced = new Promise((resolve) => (this.#resolveSynced = resolve));
   }
 
