@@ -181,15 +181,23 @@ export interface StatusWriterOptions {
 }
 
 /** Lists this node's objects until it succeeds (the API server may be down at start). */
-async function listUntilDone(objects: StatusObjects, node: string, logger: Logger, closed: () => boolean, initialBackoffMs: number, maxBackoffMs: number): Promise<Obj[] | undefined> {
+async function listUntilDone(objects: StatusObjects, node: string, logger: Logger, signal: AbortSignal, initialBackoffMs: number, maxBackoffMs: number): Promise<Obj[] | undefined> {
   let delay = initialBackoffMs;
   for (;;) {
-    if (closed()) return undefined;
+    if (signal.aborted) return undefined;
     try {
       return await objects.list(`${LABEL_NODE}=${node}`);
     } catch (err) {
       logger.debug('statusListFailed', `cannot list ${objects.kind} objects yet; retrying`, { error: err instanceof Error ? err.message : String(err) });
-      await new Promise((r) => setTimeout(r, delay).unref());
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        const timer = setTimeout(done, delay);
+        signal.addEventListener('abort', done);
+      });
       delay = Math.min(delay * 2, maxBackoffMs);
     }
   }
@@ -204,7 +212,7 @@ export class ServiceBgpStatusWriter {
   readonly #known = new Map<string, Known>();
   /** Service key -> the peers it is advertised to (only services advertised to some peer). */
   readonly #desired = new Map<string, readonly string[]>();
-  #closed = false;
+  readonly #closed = new AbortController();
   readonly started: Promise<void>;
 
   constructor(options: StatusWriterOptions) {
@@ -243,7 +251,7 @@ export class ServiceBgpStatusWriter {
   /** Lists what a previous run left, keeps one object per service and deletes the rest, then starts writing. */
   async #adopt(): Promise<void> {
     const q = this.#options.queue ?? {};
-    const items = await listUntilDone(this.#objects, this.#options.node, this.#options.logger, () => this.#closed, q.initialBackoffMs ?? 500, q.maxBackoffMs ?? 30_000);
+    const items = await listUntilDone(this.#objects, this.#options.node, this.#options.logger, this.#closed.signal, q.initialBackoffMs ?? 500, q.maxBackoffMs ?? 30_000);
     if (items === undefined) return;
     const duplicates: string[] = [];
     for (const item of items) {
@@ -285,7 +293,7 @@ export class ServiceBgpStatusWriter {
   }
 
   close(): void {
-    this.#closed = true;
+    this.#closed.abort();
     this.queue.close();
   }
 }
@@ -322,7 +330,7 @@ export class SessionStateWriter {
   readonly #known = new Map<string, Known>();
   /** Object name -> the status last asked for. */
   readonly #wanted = new Map<string, string>();
-  #closed = false;
+  readonly #closed = new AbortController();
   readonly started: Promise<void>;
 
   constructor(options: StatusWriterOptions) {
@@ -362,7 +370,7 @@ export class SessionStateWriter {
 
   async #adopt(): Promise<void> {
     const q = this.#options.queue ?? {};
-    const items = await listUntilDone(this.#objects, this.#options.node, this.#options.logger, () => this.#closed, q.initialBackoffMs ?? 500, q.maxBackoffMs ?? 30_000);
+    const items = await listUntilDone(this.#objects, this.#options.node, this.#options.logger, this.#closed.signal, q.initialBackoffMs ?? 500, q.maxBackoffMs ?? 30_000);
     if (items === undefined) return;
     for (const item of items) {
       const known = knownOf(item);
@@ -385,7 +393,7 @@ export class SessionStateWriter {
   }
 
   close(): void {
-    this.#closed = true;
+    this.#closed.abort();
     this.queue.close();
   }
 }

@@ -138,7 +138,6 @@ export class WriteQueue<D> {
       this.#retryTimer = undefined;
       this.#pump();
     }, delay);
-    this.#retryTimer.unref();
   }
 
   #settle(): void {
