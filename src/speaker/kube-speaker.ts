@@ -142,6 +142,11 @@ export async function startKubeSpeaker(options: KubeSpeakerOptions): Promise<Kub
         // Whether or not the configuration built, the state is reported once the cluster is known.
         configurationState?.report(configErrors(runtime));
         sessionStates?.sessions(speaker.status());
+        logger.info('k8sSynced', 'first complete list of the cluster applied', {
+          objects: batch.changes.length,
+          services: runtime.cluster.serviceCount,
+          seconds: Math.round(performance.now() - receivedAt) / 1000,
+        });
         resolveSynced();
       } else {
         const r = runtime.apply(batch);
