@@ -9,6 +9,7 @@
  * arrive; ServiceBGPStatus and BGPSessionState objects match the session.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +23,7 @@ import type { KubeSpeaker } from '../../src/speaker/kube-speaker.js';
 import { startApiServer } from '../kube-apiserver/server.js';
 import type { ApiServerDouble } from '../kube-apiserver/server.js';
 import type { Obj } from '../kube-apiserver/resources.js';
-import { ROOT, freeCrdPort, freePort } from './seed-support.js';
+import { BIN, ROOT, freeCrdPort, freePort, httpGet, waitFor } from './seed-support.js';
 
 const NS = 'metallb-system';
 const NODE = 'node-116';
@@ -236,5 +237,51 @@ describe('metallb-ts speaker on the API server double', () => {
     assert.deepEqual(withdrawn, ['10.10.10.21/32']);
     // The deleted service's ServiceBGPStatus goes too.
     await until('db ServiceBGPStatus deleted', () => !api.list({ ...V1B1, kind: 'ServiceBGPStatus' }, NS).some((s) => ((s['metadata'] as Obj)['labels'] as Obj)['metallb.io/service-name'] === 'db'), onLog);
+  });
+});
+
+describe('bin/metallb-ts speaker as a process', () => {
+  it('announces from the API server, serves /readyz and the k8s-client metrics, and exits 0 on SIGTERM with a Cease', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mlbts-ks-cli-'));
+    const kubeconfig = join(dir, 'kubeconfig');
+    const api = await startApiServer({});
+    api.writeKubeconfig(kubeconfig);
+    for (const f of readdirSync(join(ROOT, 'config/crd')).filter((n) => n.endsWith('.yaml') && n !== 'kustomization.yaml')) {
+      api.create(parseYaml(readFileSync(join(ROOT, 'config/crd', f), 'utf8')) as Obj);
+    }
+    const bgpPort = await freeCrdPort();
+    const router = new LabRouter({ peers: ['router'], address: '127.0.0.1', port: bgpPort, asn: 64512, neighbors: [{ node: NODE, address: NODE_IP, asn: 64512 }] });
+    await router.start();
+    api.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+    api.create({ apiVersion: 'v1', kind: 'Node', metadata: { name: NODE }, status: { addresses: [{ type: 'InternalIP', address: NODE_IP }] } });
+    // The legacy ConfigMap this time.
+    api.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config', namespace: NS }, data: { config: `peers:\n- peer-address: 127.0.0.1\n  peer-port: ${bgpPort}\n  peer-asn: 64512\n  my-asn: 64512\naddress-pools:\n- name: default\n  protocol: bgp\n  addresses:\n  - 10.10.10.0/24\n` } });
+    const svc = api.create(service('web', '10.10.10.30'));
+    api.update({ ...svc, status: { loadBalancer: { ingress: [{ ip: '10.10.10.30' }] } } }, { subresource: 'status' });
+    api.create(slice('web'));
+    const metricsPort = await freePort();
+    const child = spawn(process.execPath, [BIN, 'speaker', '--kubeconfig', kubeconfig, '--metrics-addr', `127.0.0.1:${metricsPort}`, '--status-addr', 'off'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_NAME: NODE, METALLB_NAMESPACE: NS },
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    try {
+      await until('the route at the router', () => router.routes().some((r) => r.prefix === '10.10.10.30/32'), (fn) => router.onChange(fn));
+      await waitFor('/readyz 200', async () => (await httpGet(metricsPort, '/readyz').catch(() => ({ status: 0 }))).status === 200, 20_000);
+      const metrics = (await httpGet(metricsPort, '/metrics')).body;
+      assert.match(metrics, /^metallb_k8s_client_config_stale_bool 0$/m);
+      assert.match(metrics, /^metallb_k8s_client_config_loaded_bool 1$/m);
+      assert.match(out, /"event":"k8sSynced"/);
+    } finally {
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, out.slice(-2000));
+      await router.close();
+      await api.close();
+    }
+    // RFC 4486 §4: Cease, Administrative Shutdown.
+    assert.ok(router.notifications().some((n) => n.code === 6 && n.subcode === 2), JSON.stringify(router.notifications()));
   });
 });
