@@ -220,6 +220,21 @@ describe('metallb-ts speaker on the API server double', () => {
     assert.deepEqual(withdrawn, []);
   });
 
+  it('keeps the last good configuration when a new one does not build, and reports it', async () => {
+    const cs = (): Obj | undefined => api.get({ ...V1B1, kind: 'ConfigurationState' }, NS, `speaker-${NODE}`)?.['status'] as Obj | undefined;
+    const have = routes();
+    api.create({ ...V1B1, kind: 'IPAddressPool', metadata: { name: 'overlapping', namespace: NS }, spec: { addresses: ['10.10.10.128/25'] } });
+    await until('the ConfigurationState Invalid', () => cs()?.['result'] === 'Invalid', onLog);
+    assert.match(String(cs()?.['errorSummary']), /IPAddressPool\/.*overlapping/);
+    assert.ok(speaker.runtime.stale);
+    assert.ok(logged('configStale') > 0);
+    assert.deepEqual(routes(), have);
+    api.remove({ ...V1B1, kind: 'IPAddressPool' }, NS, 'overlapping');
+    await until('the ConfigurationState Valid again', () => cs()?.['result'] === 'Valid', onLog);
+    assert.ok(!speaker.runtime.stale);
+    assert.deepEqual(withdrawn, []);
+  });
+
   it('keeps every route while the API server is stopped, and catches up once it is back', async () => {
     const have = routes();
     await api.close();
