@@ -17,11 +17,6 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'the speaker of one node, on plain manifests (standalone)',
     run: async (argv) => (await import('./run-command.js')).runCommand(argv),
   },
-  speaker: {
-    args: '--node-name NAME [--kubeconfig FILE] [--namespace NS]',
-    summary: 'the speaker of one node in a cluster, on the API server',
-    run: async (argv) => (await import('./speaker-command.js')).speakerCommand(argv),
-  },
   demo: {
     args: '[--for SECONDS]',
     summary: "the seed's scenario on loopback (what `npm start` runs)",
@@ -46,6 +41,11 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     args: '--vendor VENDOR --manifests PATH',
     summary: "the upstream routers' BGP configuration",
     run: async (argv) => (await import('./router-config-command.js')).routerConfigCommand(argv),
+  },
+  speaker: {
+    args: '--node-name NAME [--kubeconfig FILE] [--namespace NS]',
+    summary: 'the speaker of one node in a cluster, on the API server',
+    run: async (argv) => (await import('./speaker-command.js')).speakerCommand(argv),
   },
   version: {
     args: '',
