@@ -42,6 +42,11 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: "the upstream routers' BGP configuration",
     run: async (argv) => (await import('./router-config-command.js')).routerConfigCommand(argv),
   },
+  speaker: {
+    args: '--node-name NAME [--kubeconfig FILE] [--namespace NS]',
+    summary: 'the speaker of one node in a cluster, on the API server',
+    run: async (argv) => (await import('./speaker-command.js')).speakerCommand(argv),
+  },
   version: {
     args: '',
     summary: 'print the version',

@@ -73,7 +73,7 @@ export interface RunFlags {
 }
 
 /** `--drain-time`: a Go duration (`5s`, `1500ms`, `0`), not negative, at most an hour. */
-function drainTimeFlag(value: string | undefined): number {
+export function drainTimeFlag(value: string | undefined): number {
   if (value === undefined) return DEFAULT_DRAIN_MS;
   const seconds = parseGoDuration(value.trim());
   if (seconds === undefined || seconds < 0 || seconds > 3600) {
@@ -183,7 +183,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
  * the drain, the process exits anyway (MetalLB's speaker has a 2 s termination grace period, to which
  * the drain time adds).
  */
-function waitForSignal(logger: Logger, drainMs: number, shutdown: () => Promise<void>, endDrain: () => void): Promise<number> {
+export function waitForSignal(logger: Logger, drainMs: number, shutdown: () => Promise<void>, endDrain: () => void): Promise<number> {
   return new Promise((resolve) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals): void => {
