@@ -63,11 +63,13 @@ function writeManifests(dir: string, services: number, nodes: number): void {
   writeFileSync(join(dir, 'done'), '');
 }
 
-/** Resolves once the log lines queued so far are written (the logger flushes on later turns). */
-async function logDrained(): Promise<void> {
-  for (let i = 0; i < 10_000; i++) {
+/**
+ * Resolves once `lines` log lines queued so far are written: the logger writes up to 1024 lines per
+ * turn of the event loop (src/observe/log.ts).
+ */
+async function logDrained(lines: number): Promise<void> {
+  for (let i = 0; i < Math.ceil(lines / 1024) + 20 || process.stdout.writableLength > 0; i++) {
     await new Promise<void>((resolve) => setImmediate(resolve));
-    if (process.stdout.writableLength === 0 && i > 10) return;
   }
 }
 
@@ -108,9 +110,10 @@ async function detail(dir: string, node: string, resultFile: string): Promise<vo
   mark('apply configuration and Nodes');
   runtime.apply({ changes: tail });
   mark('apply Services and EndpointSlices (allocate, plan, sessions)');
+  const lines = 3 * tail.length;
   head.splice(0);
   tail.splice(0);
-  await logDrained();
+  await logDrained(lines);
   mark('log lines written');
   gc?.();
   mark('  gc: what the source, pipeline and sessions keep');

@@ -24,6 +24,7 @@ import { resourcesFromObjects } from '../config/decode.js';
 import type { Config, ConfigIssue } from '../config/types.js';
 import type { ChangeBatch, ClusterObjectKind, ObjectIssue, ObjectOrigin, RawConfigObject } from '../model/cluster.js';
 import type { EndpointSlice, Node, Service } from '../model/kubernetes.js';
+import { joined } from '../model/validate.js';
 import { SERVICE_NAME_LABEL } from '../speaker/endpoints.js';
 import type { PlanSource, ServiceIps } from '../speaker/planner.js';
 
@@ -431,8 +432,11 @@ function sliceKeyOf(slice: EndpointSlice): string {
   return `${slice.metadata.namespace ?? 'default'}/${slice.metadata.name}`;
 }
 
-/** The key of the Service a slice belongs to (`kubernetes.io/service-name`, same namespace). */
+/**
+ * The key of the Service a slice belongs to (`kubernetes.io/service-name`, same namespace), as one
+ * flat string (it is kept as a Map key).
+ */
 function serviceOfSlice(slice: EndpointSlice): string | undefined {
   const name = slice.metadata.labels?.[SERVICE_NAME_LABEL];
-  return name === undefined ? undefined : `${slice.metadata.namespace ?? 'default'}/${name}`;
+  return name === undefined ? undefined : joined(slice.metadata.namespace ?? 'default', `/${name}`);
 }

@@ -5,7 +5,7 @@
  * else is ignored. Keys follow `ObjectKey` of `src/model/cluster.ts`.
  */
 import type { ClusterObjectKind, ClusterObjectKinds, ObjectIssue, RawConfigObject } from '../../model/cluster.js';
-import { intern, own, validateEndpointSlice, validateNamespace, validateNode, validateService } from '../../model/validate.js';
+import { joined, own, validateEndpointSlice, validateNamespace, validateNode, validateService } from '../../model/validate.js';
 import type { Validation, ValidationContext } from '../../model/validate.js';
 import type { ReadObject } from './read.js';
 
@@ -55,11 +55,11 @@ function nameOf(object: Readonly<Record<string, unknown>>): { name?: string; nam
 }
 
 /**
- * `namespace/name` as a string of its own: the namespace part is shared, the name copied (a slice of
- * the document would keep the whole document's text alive as long as the key).
+ * `namespace/name` as one flat string of its own (a slice of the document would keep the whole
+ * document's text alive as long as the key; a concatenation would keep its two parts).
  */
 function namespacedKey(namespace: string | undefined, name: string): string {
-  return intern(`${namespace ?? 'default'}/`) + own(name);
+  return joined(namespace ?? 'default', `/${name}`);
 }
 
 /** The text that names an object of a kind in issues: `Service/ns/name`, `Node/name`. */
