@@ -185,7 +185,8 @@ export function parseCidr(text: string, strict = false): IpPrefix | undefined {
 
 /** Formats a prefix as `address/length`. */
 export function formatPrefix(p: IpPrefix): string {
-  return `${formatIpValue(p.family, p.value)}/${p.length}`;
+  // One flat string (a template literal would be a cons string of two parts; prefixes are kept as keys).
+  return [formatIpValue(p.family, p.value), p.length].join('/');
 }
 
 /** The first and last address of a prefix. */

@@ -88,10 +88,20 @@ export function isQualifiedName(key: string): boolean {
 /**
  * A string the slim object may keep: a copy when `s` may be a slice of a larger text. V8 makes
  * substrings of 13 or more characters views into their parent, so one kept value (a timestamp)
- * would keep a whole manifest file in memory; `(' ' + s).slice(1)` flattens into a string of its own.
+ * would keep a whole manifest file in memory. Joining two non-empty parts gives a flat string of its
+ * own (no view, no parent: 32 bytes less per string than a view of a flattened copy).
  */
 export function own(s: string): string {
-  return s.length < 13 ? s : (' ' + s).slice(1);
+  return s.length < 13 ? s : [s.charAt(0), s.slice(1)].join('');
+}
+
+/**
+ * `a + b` as one flat string of its own. `a + b` (and a template literal) of 13 or more characters is
+ * a V8 cons string: two references, flattened into a third string when first hashed, so a key kept
+ * in a Map costs three strings instead of one.
+ */
+export function joined(a: string, b: string): string {
+  return a === '' ? own(b) : b === '' ? own(a) : [a, b].join('');
 }
 
 /** The table of `intern`: bounded (cleared when full), so it never grows with the cluster. */

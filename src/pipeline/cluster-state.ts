@@ -24,6 +24,7 @@ import { resourcesFromObjects } from '../config/decode.js';
 import type { Config, ConfigIssue } from '../config/types.js';
 import type { ChangeBatch, ClusterObjectKind, ObjectIssue, ObjectOrigin, RawConfigObject } from '../model/cluster.js';
 import type { EndpointSlice, Node, Service } from '../model/kubernetes.js';
+import { joined } from '../model/validate.js';
 import { SERVICE_NAME_LABEL } from '../speaker/endpoints.js';
 import type { PlanSource, ServiceIps } from '../speaker/planner.js';
 
@@ -216,21 +217,23 @@ export class ClusterState implements PlanSource {
     }
 
     for (const change of batch.changes) {
-      const id = idOf(change.kind, change.key);
+      // `Kind key` is made only when an index keyed by it is in use (a first load of 100 000
+      // objects would otherwise make and hash 100 000 strings for nothing).
       if (change.op === 'invalid') {
+        const id = idOf(change.kind, change.key);
         const keptLastGood = this.#has(change.kind, change.key);
         const record: InvalidObject = { kind: change.kind, key: change.key, issues: change.issues, keptLastGood };
         if (!sameJson(this.#invalid.get(id), record)) invalid.push(record);
         this.#invalid.set(id, record);
         continue;
       }
-      if (this.#invalid.delete(id)) repaired.push({ kind: change.kind, key: change.key });
+      if (this.#invalid.size > 0 && this.#invalid.delete(idOf(change.kind, change.key))) repaired.push({ kind: change.kind, key: change.key });
       // A source may pass on an object whose text changed but whose value did not (a comment
       // edited): holding the same value, nothing changes (a Node or configuration object would
       // otherwise replan every service).
       if (change.op === 'upsert' && this.#holdsSame(change.kind, change.key, change.object)) continue;
-      if (change.op === 'upsert' && change.origin && change.kind === 'Service') this.#origins.set(id, change.origin);
-      else if (change.op === 'delete') this.#origins.delete(id);
+      if (change.op === 'upsert' && change.origin && change.kind === 'Service') this.#origins.set(idOf(change.kind, change.key), change.origin);
+      else if (change.op === 'delete' && this.#origins.size > 0) this.#origins.delete(idOf(change.kind, change.key));
       switch (change.kind) {
         case 'Service':
           if (change.op === 'upsert') this.#services.set(change.key, change.object);
@@ -431,8 +434,11 @@ function sliceKeyOf(slice: EndpointSlice): string {
   return `${slice.metadata.namespace ?? 'default'}/${slice.metadata.name}`;
 }
 
-/** The key of the Service a slice belongs to (`kubernetes.io/service-name`, same namespace). */
+/**
+ * The key of the Service a slice belongs to (`kubernetes.io/service-name`, same namespace), as one
+ * flat string (it is kept as a Map key).
+ */
 function serviceOfSlice(slice: EndpointSlice): string | undefined {
   const name = slice.metadata.labels?.[SERVICE_NAME_LABEL];
-  return name === undefined ? undefined : `${slice.metadata.namespace ?? 'default'}/${name}`;
+  return name === undefined ? undefined : joined(slice.metadata.namespace ?? 'default', `/${name}`);
 }

@@ -9,7 +9,7 @@
  * configuration build reads whole).
  */
 import type { ClusterObjectKind, ClusterObjectKinds, ObjectIssue } from '../model/cluster.js';
-import { intern, own, validateEndpointSlice, validateNamespace, validateNode, validateService } from '../model/validate.js';
+import { joined, own, validateEndpointSlice, validateNamespace, validateNode, validateService } from '../model/validate.js';
 import type { Validation, ValidationContext } from '../model/validate.js';
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -54,11 +54,11 @@ export function nameOf(object: Readonly<Record<string, unknown>>): { name?: stri
 }
 
 /**
- * `namespace/name` as a string of its own: the namespace part is shared, the name copied (a slice of
- * the document would keep the whole document's text alive as long as the key).
+ * `namespace/name` as one flat string of its own (a slice of the document would keep the whole
+ * document's text alive as long as the key; a concatenation would keep its two parts).
  */
 export function namespacedKey(namespace: string | undefined, name: string): string {
-  return intern(`${namespace ?? 'default'}/`) + own(name);
+  return joined(namespace ?? 'default', `/${name}`);
 }
 
 /** The key of an object of `kind` named `name` (in `namespace`): see `ObjectKey`. */

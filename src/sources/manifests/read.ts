@@ -2,8 +2,9 @@
  * Fast reading of manifest text (pure): YAML (multi-document) or JSON, one object at a time.
  *
  * A multi-document YAML file is split at its document markers (`---` at column 0, which YAML 1.2
- * §9.1.4 forbids inside any scalar, so the split is exact) and each document is parsed with js-yaml on
- * its own, then handed to the caller, which validates and slims it before the next one is parsed: the
+ * §9.1.4 forbids inside any scalar, so the split is exact) and each document is parsed on its own
+ * (by `block-yaml.ts` when it is plain block YAML as kubectl prints it, else by js-yaml, which gives
+ * the same value), then handed to the caller, which validates and slims it before the next one is parsed: the
  * raw objects of the whole file never exist at once. A file with directives (`%YAML`, `%TAG`) or
  * document end markers (`...`) is parsed whole instead. JSON (what `kubectl get -o json` prints)
  * takes `JSON.parse`. A `kind: List` document is expanded into its items.
@@ -17,6 +18,7 @@ import { LineCounter, parseAllDocuments, parseDocument } from 'yaml';
 import type { Document } from 'yaml';
 import { blockLineIn, lineIn } from '../../config/yaml-lines.js';
 import type { ObjectPath } from '../../config/yaml-lines.js';
+import { readBlockDocument, readBlockEntry } from './block-yaml.js';
 
 /** A problem reading a manifest file: YAML/JSON syntax, a document that is not an object, an unreadable file. */
 export interface ReadError {
@@ -233,6 +235,16 @@ function emitValue(value: unknown, source: DocumentSource, lines: Lines, startLi
   });
 }
 
+/**
+ * Characters that keep a file on js-yaml alone: tabs (never indentation in YAML, and allowed only in
+ * some places), carriage returns (line breaks of their own in YAML),
+ * the non-printable characters js-yaml rejects in scalars (its `PATTERN_NON_PRINTABLE`), the
+ * non-ASCII line breaks and a byte order mark inside the text. `block-yaml.ts` reads only files
+ * without them, so js-yaml reports these cases as it always did.
+ */
+// eslint-disable-next-line no-control-regex -- the control characters are what it looks for
+const OUTSIDE_BLOCK_READER = /[\t\r\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\uFEFF\uFFFE\uFFFF\u2028\u2029]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]/;
+
 /** Whether the text is JSON (starts with `{` or `[` after whitespace). */
 function looksLikeJson(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
@@ -270,14 +282,15 @@ export function readManifestText(text: string, file: string, sink: ReadSink): vo
     return;
   }
   let index = 0;
+  const block = !OUTSIDE_BLOCK_READER.test(text);
   forEachDocumentRange(text, (start, end, firstLine) => {
     const docIndex = index++;
-    if (readListItems(text, start, end, firstLine, file, docIndex, sink)) return;
+    if (readListItems(text, start, end, firstLine, file, docIndex, block, sink)) return;
     const source: DocumentSource = { file, index: docIndex, firstLine, text: text.slice(start, end) };
     if (sink.document?.(source, text, start, end) === false) return;
-    let value: unknown;
+    let value: unknown = block ? readBlockDocument(text, start, end) : undefined;
     try {
-      value = load(source.text, LOAD_OPTIONS);
+      if (value === undefined) value = load(source.text, LOAD_OPTIONS);
     } catch (err) {
       sink.error({ file, ...positionOf(err, firstLine), code: 'yamlSyntax', message: reasonOf(err) });
       return;
@@ -300,7 +313,7 @@ function lineEnd(text: string, i: number, end: number): number {
  * Returns false (nothing done) when the document does not have that layout; the caller then parses
  * it whole, which gives the same objects.
  */
-function readListItems(text: string, start: number, end: number, firstLine: number, file: string, docIndex: number, sink: ReadSink): boolean {
+function readListItems(text: string, start: number, end: number, firstLine: number, file: string, docIndex: number, block: boolean, sink: ReadSink): boolean {
   // Most documents are single objects: look for `items:` at column 0 within this document only.
   let itemsLine: number;
   if (text.startsWith('items:', start)) itemsLine = start;
@@ -346,17 +359,30 @@ function readListItems(text: string, start: number, end: number, firstLine: numb
   for (let i = 0; i < items.length; i++) {
     const item = items[i] as { start: number; end: number; line: number };
     // `items:` on the line before the item's first: lines keep their numbers (firstLine is `items:`).
-    const source: DocumentSource = { file, index: docIndex, item: i, firstLine: item.line - 1, text: `items:\n${text.slice(item.start, item.end)}` };
+    // The item's text is made only when it is needed (js-yaml, or a line lookup for an error).
+    let itemText: string | undefined;
+    const source: DocumentSource = {
+      file,
+      index: docIndex,
+      item: i,
+      firstLine: item.line - 1,
+      get text(): string {
+        return (itemText ??= `items:\n${text.slice(item.start, item.end)}`);
+      },
+    };
     if (sink.document?.(source, text, item.start, item.end) === false) continue;
-    let value: unknown;
-    try {
-      value = load(source.text, LOAD_OPTIONS);
-    } catch (err) {
-      sink.error({ file, ...positionOf(err, source.firstLine), code: 'yamlSyntax', message: reasonOf(err) });
-      continue;
+    let object: unknown = block ? readBlockEntry(text, item.start, item.end) : undefined;
+    if (object === undefined) {
+      let value: unknown;
+      try {
+        value = load(source.text, LOAD_OPTIONS);
+      } catch (err) {
+        sink.error({ file, ...positionOf(err, source.firstLine), code: 'yamlSyntax', message: reasonOf(err) });
+        continue;
+      }
+      const list = isPlainObject(value) ? value['items'] : undefined;
+      object = Array.isArray(list) && list.length === 1 ? list[0] : undefined;
     }
-    const list = isPlainObject(value) ? value['items'] : undefined;
-    const object: unknown = Array.isArray(list) && list.length === 1 ? list[0] : undefined;
     if (!isPlainObject(object)) {
       sink.error({ file, line: item.line, code: 'listItemNotAnObject', message: `List item ${i} is not an object` });
       continue;
