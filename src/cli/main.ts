@@ -17,6 +17,11 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'the speaker of one node, on plain manifests (standalone)',
     run: async (argv) => (await import('./run-command.js')).runCommand(argv),
   },
+  speaker: {
+    args: '--node-name NAME [--kubeconfig FILE] [--namespace NS]',
+    summary: 'the speaker of one node in a cluster, on the API server',
+    run: async (argv) => (await import('./speaker-command.js')).speakerCommand(argv),
+  },
   demo: {
     args: '[--for SECONDS]',
     summary: "the seed's scenario on loopback (what `npm start` runs)",

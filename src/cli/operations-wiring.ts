@@ -11,15 +11,16 @@ import { createMetrics } from '../observe/metrics.js';
 import type { RouteHandler, OpsServer } from '../observe/http-server.js';
 import { routes, startOpsServer } from '../observe/http-server.js';
 import { healthRoutes, metricsRoutes, statusRoutes } from '../observe/ops-routes.js';
-import type { NodeSpeaker, ReloadReport } from '../speaker/node-speaker.js';
+import type { ReloadReport } from '../speaker/node-speaker.js';
 import { canonicalAddress, NodeOperations } from '../speaker/operations.js';
+import type { AttachedSpeaker } from '../speaker/operations.js';
 
 type Addr = { readonly host: string; readonly port: number };
 
 export interface RunningOperations {
   readonly operations: NodeOperations;
   onReload(report: ReloadReport): void;
-  attach(speaker: NodeSpeaker): void;
+  attach(speaker: AttachedSpeaker): void;
   close(): Promise<void>;
 }
 

@@ -148,7 +148,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
  * Resolves with exit code 0 once SIGTERM or SIGINT arrived and `shutdown` finished; if shutdown takes
  * longer than 1.8 s the process exits anyway (MetalLB's speaker has a 2 s termination grace period).
  */
-function waitForSignal(logger: Logger, shutdown: () => Promise<void>): Promise<number> {
+export function waitForSignal(logger: Logger, shutdown: () => Promise<void>): Promise<number> {
   return new Promise((resolve) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals): void => {

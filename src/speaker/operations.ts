@@ -54,11 +54,14 @@ export function pendingPrefixes(status: SessionStatus, desired: readonly string[
   return pending;
 }
 
+/** What the endpoints read of a running speaker (on manifests, or on the API server). */
+export type AttachedSpeaker = Pick<NodeSpeaker, 'speaker' | 'runtime'>;
+
 /** Reads a node speaker for the metrics and status endpoints. */
 export class NodeOperations {
   readonly stats = new ReloadStats();
   readonly #node: string;
-  #speaker: NodeSpeaker | undefined;
+  #speaker: AttachedSpeaker | undefined;
 
   /** `node` is this node's name; the speaker is attached once started (`attach`). */
   constructor(node: string) {
@@ -66,7 +69,7 @@ export class NodeOperations {
   }
 
   /** Attaches the started speaker; until then every view is empty and the process is not ready. */
-  attach(speaker: NodeSpeaker): void {
+  attach(speaker: AttachedSpeaker): void {
     this.#speaker = speaker;
   }
 

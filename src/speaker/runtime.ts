@@ -135,6 +135,11 @@ export interface ApplyResult {
   /** False when the batch left the configuration stale (it did not build, or a file did not parse). */
   readonly applied: boolean;
   readonly delta: ClusterDelta;
+  /**
+   * What the plan's services did (announced, updated, withdrawn, with their peers), when the batch
+   * replanned any: for status writers that follow the plan without recomputing it.
+   */
+  readonly changes?: PlanChanges;
 }
 
 /**
@@ -216,6 +221,7 @@ export class SpeakerRuntime {
     const delta = this.cluster.apply(batch);
     this.#logProblems(delta);
     const config = this.cluster.config;
+    let planChanges: PlanChanges | undefined;
     if (config) {
       if (delta.config.status === 'applied') this.#logConfig(config);
       this.#logAllocation(delta);
@@ -232,13 +238,15 @@ export class SpeakerRuntime {
           this.#options.speaker.setAdvertisements(key, this.planner.advertisementsOf(s.peerName));
         }
         this.#logServices(changes);
+        planChanges = changes;
       } else if (delta.services.size > 0) {
         const changes = this.planner.update(delta.services);
         this.#send(changes);
         this.#logServices(changes);
+        planChanges = changes;
       }
     }
-    return { applied: !this.stale, delta };
+    return planChanges ? { applied: !this.stale, delta, changes: planChanges } : { applied: !this.stale, delta };
   }
 
   /** Hands each peer its change, or its whole set when the change is a large part of it. */
