@@ -84,7 +84,9 @@ function prune(v: Json, s: Schema | undefined, path: string, root: boolean, drop
     const out: { [key: string]: Json } = {};
     for (const [k, x] of Object.entries(v)) {
       const prop = s.properties?.[k];
-      if (prop !== undefined) out[k] = prune(x, prop, join(path, k), false, dropped);
+      // ObjectMeta of the object (and of embedded resources) is the server's, never pruned by the schema.
+      if ((root || embedded) && k === 'metadata') out[k] = x;
+      else if (prop !== undefined) out[k] = prune(x, prop, join(path, k), false, dropped);
       else if (typeof s.additionalProperties === 'object') out[k] = prune(x, s.additionalProperties, `${path}[${k}]`, false, dropped);
       else if (preserve || s.additionalProperties === true) out[k] = x;
       else if ((root || embedded) && (k === 'apiVersion' || k === 'kind' || k === 'metadata')) out[k] = x;

@@ -79,7 +79,12 @@ export interface ApiServerDouble {
   update(obj: Obj, options?: WriteOptions & { subresource?: 'status' }): Obj;
   /** Deletes an object through the same path as DELETE; returns whether it existed. */
   remove(ref: KindRef, namespace: string, name: string): boolean;
-  /** Test hook: every resourceVersion issued so far becomes too old for a watch or continue token (410 Gone), as after an etcd compaction. */
+  /**
+   * Test hook, as an etcd compaction at the current revision: every resourceVersion older than the
+   * current one becomes too old for a watch or a continue token (410 Gone); the current one stays
+   * watchable, so a client that relists can watch again. With `dropWatches` it forces watching
+   * clients to resume, and those behind the current resourceVersion to relist.
+   */
   expireHistory(): void;
   /** Test hook: ends every open watch response (abruptly, by destroying the socket, when asked). */
   dropWatches(options?: { abrupt?: boolean }): number;
@@ -124,6 +129,12 @@ function contentOf(o: Obj): string {
   delete m['resourceVersion'];
   delete m['managedFields'];
   return canonical({ ...rest, metadata: m });
+}
+
+/** A boolean query parameter as Go's strconv.ParseBool reads it (`1`, `t`, `true`, `True`, `TRUE`, ...). */
+function queryBool(q: Query, name: string): boolean {
+  const v = q.get(name);
+  return v !== null && ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(v);
 }
 
 const GENERATE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -1012,7 +1023,7 @@ class Double implements ApiServerDouble {
     const tableMode = this.tableMode(req, q);
     if (name === undefined) {
       if (method === 'GET') {
-        const watch = legacyWatch || q.get('watch') === 'true' || q.get('watch') === '1';
+        const watch = legacyWatch || queryBool(q, 'watch');
         if (watch) return this.watch(req, res, t, namespace, q, tableMode);
         return this.serveList(res, t, namespace, q, tableMode);
       }
@@ -1242,7 +1253,7 @@ class Double implements ApiServerDouble {
     const { labels, fields } = this.selectors(t, q);
     const rvParam = q.get('resourceVersion') ?? '';
     const sendInitial = q.get('sendInitialEvents');
-    const bookmarks = q.get('allowWatchBookmarks') === 'true' || q.get('allowWatchBookmarks') === '1';
+    const bookmarks = queryBool(q, 'allowWatchBookmarks');
     if (sendInitial !== null && (q.get('resourceVersionMatch') !== 'NotOlderThan' || !bookmarks)) {
       throw invalid(t, '', [invalidValue('sendInitialEvents', sendInitial, 'sendInitialEvents is forbidden for watch unless resourceVersionMatch is NotOlderThan and allowWatchBookmarks is true')]);
     }
@@ -1250,7 +1261,7 @@ class Double implements ApiServerDouble {
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
     const w: Watcher = { t, namespace, labels, fields, res, table: tableMode, bookmarks, timers: [], closed: false, unsubscribe: () => undefined };
-    const initial = sendInitial === 'true' || ((rvParam === '' || rvParam === '0') && sendInitial === null);
+    const initial = queryBool(q, 'sendInitialEvents') || ((rvParam === '' || rvParam === '0') && sendInitial === null);
     if (rvParam !== '' && rvParam !== '0') {
       const n = Number(rvParam);
       if (n < this.store.oldestWatchable) {
@@ -1266,7 +1277,7 @@ class Double implements ApiServerDouble {
         const e = this.store.get(t.storage, k);
         if (e !== undefined && this.matches(t, e, namespace, labels, fields)) this.writeEvent(w, 'ADDED', e);
       }
-      if (sendInitial === 'true') this.sendBookmark(w, true);
+      if (queryBool(q, 'sendInitialEvents')) this.sendBookmark(w, true);
     }
     this.watchers.add(w);
     w.unsubscribe = this.store.subscribe((ev) => {

@@ -78,7 +78,7 @@ export class Store {
   private historyLength = 0;
   /** Every change with a resourceVersion above this is in the history. */
   historyStart = 0;
-  /** Watches and continue tokens from a resourceVersion below this get 410 Gone. */
+  /** Watches and continue tokens from a resourceVersion below this get 410 Gone (a test's expiry). */
   tooOldBelow = 0;
   private readonly listeners = new Set<(ev: StoredEvent) => void>();
   private pending: string[] = [];
@@ -193,13 +193,16 @@ export class Store {
     return Math.max(this.historyStart, this.tooOldBelow);
   }
 
-  /** Forgets the history: every resourceVersion issued so far becomes too old (a test hook, like an etcd compaction). */
+  /**
+   * Forgets the history, as an etcd compaction at the current revision: every resourceVersion older
+   * than the current one becomes too old; the current one (what a list returns now) stays watchable.
+   */
   expireHistory(): void {
     for (let i = 0; i < this.history.length; i++) this.history[i] = undefined;
     this.historyHead = 0;
     this.historyLength = 0;
     this.historyStart = this.counter;
-    this.tooOldBelow = this.counter + 1;
+    this.tooOldBelow = this.counter;
   }
 
   /** Calls `l` for every change from now on; returns the unsubscribe function. */
