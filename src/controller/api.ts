@@ -3,13 +3,18 @@
  * be tested against a fake and the Kubernetes client stays at the edge (`kube-api.ts` implements it
  * with `@kubernetes/client-node`).
  */
-import type { ConfigurationStateStatus, PoolStatus, ServiceObserved } from './desired.js';
+import type { ConfigurationStateStatus, ServiceObserved } from './desired.js';
+
+/** An object as the API server sent it (plain JSON). */
+export type RawObject = Readonly<Record<string, unknown>>;
 
 /** A Service as a write's response (or a fresh read) shows it. */
 export interface ServiceFresh {
   readonly resourceVersion: string;
   readonly uid: string | undefined;
   readonly observed: ServiceObserved;
+  /** The whole object, the base of a status update. */
+  readonly object: RawObject;
 }
 
 /** A core/v1 Event to create about a Service. */
@@ -47,19 +52,22 @@ export function classifyApiError(err: unknown): 'unavailable' | 'rejected' {
   return 'unavailable';
 }
 
-/** The controller's writes. Not found answers `undefined` (the object went away: nothing to do). */
+/**
+ * The controller's writes, with the verbs MetalLB's RBAC (and ours, `config/rbac/controller.yaml`)
+ * grants: `patch` on services, `update` on services/status, ipaddresspools/status and
+ * configurationstates(/status), `create` on events. Not found answers `undefined` (the object went
+ * away: nothing to do); a stale resourceVersion throws a 409 `ApiError`.
+ */
 export interface ControllerApi {
-  readService(namespace: string, name: string): Promise<ServiceFresh | undefined>;
+  readService(namespace: string, name: string): Promise<RawObject | undefined>;
   /** Sets (or, with `undefined`, removes) `metallb.io/ip-allocated-from-pool` with a merge patch. */
-  patchServicePool(namespace: string, name: string, pool: string | undefined): Promise<ServiceFresh | undefined>;
-  /**
-   * Writes `status.loadBalancer.ingress` through the status subresource (empty: cleared). With a
-   * `resourceVersion` the write is conditional and a concurrent change answers a 409 `ApiError`.
-   */
-  writeServiceStatus(namespace: string, name: string, ingress: readonly string[], resourceVersion: string | undefined): Promise<ServiceFresh | undefined>;
+  patchServicePool(namespace: string, name: string, pool: string | undefined): Promise<RawObject | undefined>;
+  /** Replaces the Service's status through the status subresource (`object` carries the resourceVersion). */
+  updateServiceStatus(object: RawObject): Promise<RawObject | undefined>;
   createEvent(event: EventToCreate): Promise<void>;
-  /** Writes an IPAddressPool's `status` through its status subresource. */
-  writePoolStatus(namespace: string, name: string, status: PoolStatus): Promise<void>;
-  /** Creates the ConfigurationState if missing (with `labels`), then writes its status. */
+  readPool(namespace: string, name: string): Promise<RawObject | undefined>;
+  /** Replaces an IPAddressPool's status through its status subresource. */
+  updatePoolStatus(object: RawObject): Promise<RawObject | undefined>;
+  /** Creates the ConfigurationState if missing (with `labels`), then replaces its status. */
   writeConfigurationState(namespace: string, name: string, labels: Readonly<Record<string, string>>, status: ConfigurationStateStatus): Promise<void>;
 }

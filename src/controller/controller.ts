@@ -20,7 +20,7 @@ import type { ChangeBatch, ClusterObjectKind, ObjectChange, ObjectIssue, RawConf
 import type { Logger } from '../observe/log.js';
 import type { ClusterDelta } from '../pipeline/cluster-state.js';
 import { ClusterState } from '../pipeline/cluster-state.js';
-import type { ControllerApi, ServiceFresh } from './api.js';
+import type { ControllerApi, RawObject, ServiceFresh } from './api.js';
 import { classifyApiError, isConflict } from './api.js';
 import type { ConfigurationStateStatus, ServiceEvent } from './desired.js';
 import {
@@ -30,11 +30,14 @@ import {
   desiredService,
   eventFor,
   observedOf,
+  observedOfRaw,
   poolStatusMatches,
   poolStatusOf,
   sameConfigurationState,
   serviceWriteNeeded,
   statusDiffers,
+  versionOf,
+  withIngress,
 } from './desired.js';
 import type { QueueClock } from './write-queue.js';
 import { WriteQueue } from './write-queue.js';
@@ -335,38 +338,37 @@ export class AllocationController {
   async #writeService(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
     const api = this.#o.api;
-    let state = this.#state;
-    let want = state ? desiredService(state, key) : undefined;
-    const svc = state?.service(key);
+    const svc = this.#state?.service(key);
+    let want = this.#state ? desiredService(this.#state, key) : undefined;
     if (!want || !svc) return;
     let have = observedOf(svc);
-    let resourceVersion: string | undefined;
-    const learn = (fresh: ServiceFresh): void => {
+    /** The object as the API server last sent it: the base of the status update. */
+    let fresh: ServiceFresh | undefined;
+    const learn = (raw: RawObject | undefined): boolean => {
+      if (!raw) return false;
+      const v = versionOf(raw);
+      fresh = { ...v, observed: observedOfRaw(raw), object: raw };
       have = fresh.observed;
-      resourceVersion = fresh.resourceVersion;
-      if (fresh.uid !== undefined) this.#uids.set(key, fresh.uid);
+      if (v.uid !== undefined) this.#uids.set(key, v.uid);
+      return true;
     };
     for (let attempt = 0; ; attempt++) {
       if (annotationDiffers(want, have)) {
-        const fresh = await api.patchServicePool(namespace, name, want.pool);
-        if (!fresh) return;
-        learn(fresh);
+        if (!learn(await api.patchServicePool(namespace, name, want.pool))) return;
       }
       if (!statusDiffers(want, have)) return;
       if (!this.#leader) return;
+      if (!fresh && !learn(await api.readService(namespace, name))) return;
+      if (!statusDiffers(want, have) || !fresh) return;
       try {
-        const fresh = await api.writeServiceStatus(namespace, name, want.ingress, resourceVersion);
-        if (fresh) learn(fresh);
+        learn(await api.updateServiceStatus(withIngress(fresh.object, want.ingress)));
         return;
       } catch (err) {
-        // 409: the object changed since we read it. Read it again and write on fresh data.
+        // 409: the object changed since it was read. Read it again and write on fresh data.
         if (!isConflict(err) || attempt >= 5) throw err;
         this.#log.debug('writeConflict', 'service changed meanwhile, retrying on fresh data', { service: key });
-        const fresh = await api.readService(namespace, name);
-        if (!fresh || !this.#leader) return;
-        learn(fresh);
-        state = this.#state;
-        want = state ? desiredService(state, key) : undefined;
+        if (!learn(await api.readService(namespace, name)) || !this.#leader) return;
+        want = this.#state ? desiredService(this.#state, key) : undefined;
         if (!want) return;
       }
     }
@@ -381,7 +383,7 @@ export class AllocationController {
     if (uid === undefined) {
       const fresh = await this.#o.api.readService(namespace, name);
       if (!fresh) return; // the Service is gone: no object to attach the event to
-      uid = fresh.uid;
+      uid = versionOf(fresh).uid;
     }
     try {
       await this.#o.api.createEvent({
@@ -413,8 +415,17 @@ export class AllocationController {
     const usage = state.poolUsage().find((u) => u.pool === name);
     if (!usage) return;
     const want = poolStatusOf(usage);
-    if (poolStatusMatches(raw.object['status'], want)) return;
-    await this.#o.api.writePoolStatus(namespace, name, want);
+    let object: RawObject | undefined = raw.object;
+    for (let attempt = 0; object; attempt++) {
+      if (poolStatusMatches(object['status'], want)) return;
+      try {
+        await this.#o.api.updatePoolStatus({ ...object, status: want });
+        return;
+      } catch (err) {
+        if (!isConflict(err) || attempt >= 5) throw err;
+        object = await this.#o.api.readPool(namespace, name);
+      }
+    }
   }
 
   async #writeConfigurationState(): Promise<void> {

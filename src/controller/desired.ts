@@ -221,3 +221,41 @@ export function eventFor(e: AllocationEvent): ServiceEvent {
       return { ...base, message: e.message };
   }
 }
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The controller's fields of a Service as the API server sent it (plain JSON). */
+export function observedOfRaw(raw: Readonly<Record<string, unknown>>): ServiceObserved {
+  const meta = isRecord(raw['metadata']) ? raw['metadata'] : {};
+  const annotations = isRecord(meta['annotations']) ? meta['annotations'] : {};
+  const pool = annotations[ANNOTATION.ipAllocatedFromPool];
+  const status = isRecord(raw['status']) ? raw['status'] : {};
+  const lb = isRecord(status['loadBalancer']) ? status['loadBalancer'] : {};
+  const ingress: string[] = [];
+  if (Array.isArray(lb['ingress'])) {
+    for (const i of lb['ingress'] as unknown[]) if (isRecord(i) && typeof i['ip'] === 'string' && i['ip'] !== '') ingress.push(i['ip']);
+  }
+  return { ingress, pool: typeof pool === 'string' ? pool : undefined };
+}
+
+/** `metadata.resourceVersion` and `metadata.uid` of a plain object. */
+export function versionOf(raw: Readonly<Record<string, unknown>>): { resourceVersion: string; uid: string | undefined } {
+  const meta = isRecord(raw['metadata']) ? raw['metadata'] : {};
+  return {
+    resourceVersion: typeof meta['resourceVersion'] === 'string' ? meta['resourceVersion'] : '',
+    uid: typeof meta['uid'] === 'string' ? meta['uid'] : undefined,
+  };
+}
+
+/**
+ * The Service `raw` with `status.loadBalancer` set to `ingress` (MetalLB: `{ingress: [{ip}...]}`, or
+ * `{}` when cleared); the rest of its status (conditions) as it was.
+ */
+export function withIngress(raw: Readonly<Record<string, unknown>>, ingress: readonly string[]): Record<string, unknown> {
+  const status = isRecord(raw['status']) ? raw['status'] : {};
+  const list: { ip: string }[] = [];
+  for (const ip of ingress) list.push({ ip });
+  return { ...raw, status: { ...status, loadBalancer: list.length > 0 ? { ingress: list } : {} } };
+}

@@ -1,123 +1,92 @@
 /**
- * `ControllerApi` over `@kubernetes/client-node` 1.x: the controller's writes as the API server takes
- * them. Service annotation and status are JSON merge patches (the status through the `status`
- * subresource, conditional on `metadata.resourceVersion` when one is given, so a concurrent change
- * answers 409); Events are core/v1 Events as client-go's recorder writes them (source component
- * `metallb-controller`, as MetalLB's); IPAddressPool and ConfigurationState statuses are merge patches
- * of the `status` subresource of `metallb.io/v1beta1` objects.
+ * `ControllerApi` over the Kubernetes client the source runs on (`KubeApi` of
+ * `src/sources/kubernetes`, configured by client-node's `KubeConfig`): one client, one connection
+ * pool for reading and writing. The verbs are the ones MetalLB's controller uses and our RBAC grants:
+ * a merge patch for the Service's annotation, an update (PUT, conditional on the object's
+ * resourceVersion) of the `status` subresource for the Service, the IPAddressPool and the
+ * ConfigurationState, and core/v1 Events as client-go's recorder writes them (source component
+ * `metallb-controller`, MetalLB's).
  *
- * Every failure becomes an `ApiError` with the HTTP status (0 when the server could not be reached),
- * and "not found" answers `undefined` where the interface says so.
+ * Every failure becomes an `ApiError` with the HTTP status (0 when the server could not be reached).
  */
 import { hostname } from 'node:os';
-import type { CoreV1Event, KubeConfig, V1Service } from '@kubernetes/client-node';
-import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { ANNOTATION } from '../allocator/request.js';
-import type { ControllerApi, EventToCreate, ServiceFresh } from './api.js';
+import type { ApiResponse, KubeApi, RequestOptions } from '../sources/kubernetes/client.js';
+import type { ControllerApi, EventToCreate, RawObject } from './api.js';
 import { ApiError } from './api.js';
-import type { ConfigurationStateStatus, PoolStatus } from './desired.js';
-import { observedOf } from './desired.js';
+import type { ConfigurationStateStatus } from './desired.js';
 
 /** MetalLB's event source component (`controller/main.go`: ProcessName). */
 export const EVENT_COMPONENT = 'metallb-controller';
-const GROUP = 'metallb.io';
-const VERSION = 'v1beta1';
+const METALLB = '/apis/metallb.io/v1beta1';
+const MERGE_PATCH = 'application/merge-patch+json';
 
-const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const enc = encodeURIComponent;
 
-/** The HTTP status of a client-node failure (0: no answer). */
-export function statusOf(err: unknown): number {
-  if (typeof err === 'object' && err !== null && 'code' in err && typeof (err as { code: unknown }).code === 'number') {
-    return (err as { code: number }).code;
-  }
-  return 0;
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** A client-node failure as an `ApiError`, with the server's message when it sent a Status. */
-export function toApiError(err: unknown, what: string): ApiError {
-  const status = statusOf(err);
-  let detail = err instanceof Error ? err.message : String(err);
-  const body = typeof err === 'object' && err !== null && 'body' in err ? (err as { body: unknown }).body : undefined;
-  if (typeof body === 'string') {
-    try {
-      const parsed = JSON.parse(body) as { message?: unknown };
-      if (typeof parsed.message === 'string') detail = parsed.message;
-    } catch {
-      // not a Status: keep the client's message
-    }
-  }
-  return new ApiError(status, `${what}: ${status === 0 ? 'no answer' : `HTTP ${status}`}: ${detail.split('\n')[0] ?? ''}`);
-}
-
-function freshOf(svc: V1Service): ServiceFresh {
-  const meta = svc.metadata ?? {};
-  const ingress: { ip?: string }[] = [];
-  for (const i of svc.status?.loadBalancer?.ingress ?? []) ingress.push(i.ip !== undefined ? { ip: i.ip } : {});
-  return {
-    resourceVersion: meta.resourceVersion ?? '',
-    uid: meta.uid,
-    observed: observedOf({
-      metadata: { name: meta.name ?? '', ...(meta.annotations ? { annotations: meta.annotations } : {}) },
-      status: { loadBalancer: { ingress } },
-    }),
-  };
-}
-
-/** Runs `call`; a 404 answers `undefined`, any other failure throws an `ApiError`. */
-async function orNotFound<T>(what: string, call: () => Promise<T>): Promise<T | undefined> {
+/** One request; an unreachable server is an `ApiError` with status 0. */
+export async function send(api: KubeApi, method: string, path: string, what: string, options?: RequestOptions): Promise<ApiResponse> {
   try {
-    return await call();
+    return await api.request(method, path, options);
   } catch (err) {
-    if (statusOf(err) === 404) return undefined;
-    throw toApiError(err, what);
+    throw new ApiError(0, `${what}: no answer: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
-/** The Kubernetes API through client-node; see the module header. */
+/** The body of a 2xx answer; undefined for 404 when `notFound` allows it; else an `ApiError`. */
+export function bodyOf(r: ApiResponse, what: string): RawObject;
+export function bodyOf(r: ApiResponse, what: string, notFound: 'undefined'): RawObject | undefined;
+export function bodyOf(r: ApiResponse, what: string, notFound?: 'undefined'): RawObject | undefined {
+  if (r.status >= 200 && r.status < 300) return isRecord(r.body) ? r.body : {};
+  if (r.status === 404 && notFound) return undefined;
+  const message = isRecord(r.body) && typeof r.body['message'] === 'string' ? r.body['message'] : '';
+  throw new ApiError(r.status, `${what}: HTTP ${r.status}${message !== '' ? `: ${message}` : ''}`);
+}
+
+function nameOf(object: RawObject): { namespace: string; name: string } {
+  const meta = isRecord(object['metadata']) ? object['metadata'] : {};
+  return { namespace: String(meta['namespace'] ?? ''), name: String(meta['name'] ?? '') };
+}
+
+/** The Kubernetes API for the controller; see the module header. */
 export class KubeControllerApi implements ControllerApi {
-  readonly #core: CoreV1Api;
-  readonly #custom: CustomObjectsApi;
+  readonly #api: KubeApi;
   readonly #instance: string;
 
-  constructor(kubeConfig: KubeConfig) {
-    this.#core = kubeConfig.makeApiClient(CoreV1Api);
-    this.#custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  constructor(api: KubeApi) {
+    this.#api = api;
     this.#instance = hostname();
   }
 
-  async readService(namespace: string, name: string): Promise<ServiceFresh | undefined> {
-    const svc = await orNotFound(`get service ${namespace}/${name}`, () => this.#core.readNamespacedService({ namespace, name }));
-    return svc ? freshOf(svc) : undefined;
+  async readService(namespace: string, name: string): Promise<RawObject | undefined> {
+    const what = `get service ${namespace}/${name}`;
+    return bodyOf(await send(this.#api, 'GET', `/api/v1/namespaces/${enc(namespace)}/services/${enc(name)}`, what), what, 'undefined');
   }
 
-  async patchServicePool(namespace: string, name: string, pool: string | undefined): Promise<ServiceFresh | undefined> {
+  async patchServicePool(namespace: string, name: string, pool: string | undefined): Promise<RawObject | undefined> {
+    const what = `patch service ${namespace}/${name}`;
     const body = { metadata: { annotations: { [ANNOTATION.ipAllocatedFromPool]: pool ?? null } } };
-    const svc = await orNotFound(`patch service ${namespace}/${name}`, () => this.#core.patchNamespacedService({ namespace, name, body }, MERGE));
-    return svc ? freshOf(svc) : undefined;
+    const r = await send(this.#api, 'PATCH', `/api/v1/namespaces/${enc(namespace)}/services/${enc(name)}`, what, { body, contentType: MERGE_PATCH });
+    return bodyOf(r, what, 'undefined');
   }
 
-  async writeServiceStatus(
-    namespace: string,
-    name: string,
-    ingress: readonly string[],
-    resourceVersion: string | undefined,
-  ): Promise<ServiceFresh | undefined> {
-    const list: { ip: string }[] = [];
-    for (const ip of ingress) list.push({ ip });
-    const body = {
-      ...(resourceVersion !== undefined ? { metadata: { resourceVersion } } : {}),
-      status: { loadBalancer: { ingress: list.length > 0 ? list : null } },
-    };
-    const svc = await orNotFound(`update status of service ${namespace}/${name}`, () =>
-      this.#core.patchNamespacedServiceStatus({ namespace, name, body }, MERGE),
-    );
-    return svc ? freshOf(svc) : undefined;
+  async updateServiceStatus(object: RawObject): Promise<RawObject | undefined> {
+    const { namespace, name } = nameOf(object);
+    const what = `update status of service ${namespace}/${name}`;
+    const r = await send(this.#api, 'PUT', `/api/v1/namespaces/${enc(namespace)}/services/${enc(name)}/status`, what, { body: object });
+    return bodyOf(r, what, 'undefined');
   }
 
   async createEvent(e: EventToCreate): Promise<void> {
     // client-go names an event after its object and the time in nanoseconds, in hex.
     const nanos = BigInt(e.time.getTime()) * 1_000_000n + BigInt(Math.floor(Math.random() * 1_000_000));
-    const body: CoreV1Event = {
+    const time = e.time.toISOString().replace(/\.\d+Z$/, 'Z');
+    const body = {
+      apiVersion: 'v1',
+      kind: 'Event',
       metadata: { name: `${e.serviceName}.${nanos.toString(16)}`, namespace: e.namespace },
       involvedObject: {
         apiVersion: 'v1',
@@ -130,26 +99,26 @@ export class KubeControllerApi implements ControllerApi {
       message: e.message,
       type: e.type,
       count: e.count,
-      firstTimestamp: e.time,
-      lastTimestamp: e.time,
+      firstTimestamp: time,
+      lastTimestamp: time,
       source: { component: EVENT_COMPONENT },
       reportingComponent: EVENT_COMPONENT,
       reportingInstance: this.#instance,
     };
-    try {
-      await this.#core.createNamespacedEvent({ namespace: e.namespace, body });
-    } catch (err) {
-      throw toApiError(err, `create event for service ${e.namespace}/${e.serviceName}`);
-    }
+    const what = `create event for service ${e.namespace}/${e.serviceName}`;
+    bodyOf(await send(this.#api, 'POST', `/api/v1/namespaces/${enc(e.namespace)}/events`, what, { body }), what);
   }
 
-  async writePoolStatus(namespace: string, name: string, status: PoolStatus): Promise<void> {
-    await orNotFound(`update status of ipaddresspool ${namespace}/${name}`, () =>
-      this.#custom.patchNamespacedCustomObjectStatus(
-        { group: GROUP, version: VERSION, namespace, plural: 'ipaddresspools', name, body: { status } },
-        MERGE,
-      ),
-    );
+  async readPool(namespace: string, name: string): Promise<RawObject | undefined> {
+    const what = `get ipaddresspool ${namespace}/${name}`;
+    return bodyOf(await send(this.#api, 'GET', `${METALLB}/namespaces/${enc(namespace)}/ipaddresspools/${enc(name)}`, what), what, 'undefined');
+  }
+
+  async updatePoolStatus(object: RawObject): Promise<RawObject | undefined> {
+    const { namespace, name } = nameOf(object);
+    const what = `update status of ipaddresspool ${namespace}/${name}`;
+    const r = await send(this.#api, 'PUT', `${METALLB}/namespaces/${enc(namespace)}/ipaddresspools/${enc(name)}/status`, what, { body: object });
+    return bodyOf(r, what, 'undefined');
   }
 
   async writeConfigurationState(
@@ -158,29 +127,16 @@ export class KubeControllerApi implements ControllerApi {
     labels: Readonly<Record<string, string>>,
     status: ConfigurationStateStatus,
   ): Promise<void> {
+    const path = `${METALLB}/namespaces/${enc(namespace)}/configurationstates`;
     const what = `configurationstate ${namespace}/${name}`;
-    const patchStatus = (): Promise<unknown> =>
-      this.#custom.patchNamespacedCustomObjectStatus(
-        { group: GROUP, version: VERSION, namespace, plural: 'configurationstates', name, body: { status: { errorSummary: null, ...status } } },
-        MERGE,
-      );
-    const done = await orNotFound(`update status of ${what}`, patchStatus);
-    if (done !== undefined) return;
-    try {
-      await this.#custom.createNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        namespace,
-        plural: 'configurationstates',
-        body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'ConfigurationState', metadata: { name, namespace, labels: { ...labels } } },
-      });
-    } catch (err) {
-      if (statusOf(err) !== 409) throw toApiError(err, `create ${what}`);
+    let object = bodyOf(await send(this.#api, 'GET', `${path}/${enc(name)}`, `get ${what}`), `get ${what}`, 'undefined');
+    if (!object) {
+      const body = { apiVersion: 'metallb.io/v1beta1', kind: 'ConfigurationState', metadata: { name, namespace, labels: { ...labels } } };
+      const r = await send(this.#api, 'POST', path, `create ${what}`, { body });
+      // Created meanwhile by someone else: read it (a 409 otherwise retries the whole write).
+      object = r.status === 409 ? bodyOf(await send(this.#api, 'GET', `${path}/${enc(name)}`, `get ${what}`), `get ${what}`) : bodyOf(r, `create ${what}`);
     }
-    try {
-      await patchStatus();
-    } catch (err) {
-      throw toApiError(err, `update status of ${what}`);
-    }
+    const r = await send(this.#api, 'PUT', `${path}/${enc(name)}/status`, `update status of ${what}`, { body: { ...object, status } });
+    bodyOf(r, `update status of ${what}`);
   }
 }

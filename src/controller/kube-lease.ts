@@ -1,97 +1,77 @@
 /**
- * `LeaseApi` over `@kubernetes/client-node`: one `coordination.k8s.io/v1` Lease in the MetalLB
- * namespace. Times travel as MetalLB-compatible MicroTime strings (`2026-12-03T19:30:00.123456Z`):
- * client-node's own `V1MicroTime` writes only milliseconds, so the strings are passed through as they
- * are (client-node does not reformat values of that type).
+ * `LeaseApi` over the Kubernetes client (`KubeApi` of `src/sources/kubernetes`): one
+ * `coordination.k8s.io/v1` Lease in the MetalLB namespace, read with GET and written with POST and a
+ * PUT conditional on its resourceVersion (the verbs our RBAC grants: get, create, update). Times are
+ * MicroTime strings with six fractional digits, written as given.
  */
-import type { KubeConfig, V1Lease, V1MicroTime } from '@kubernetes/client-node';
-import { CoordinationV1Api } from '@kubernetes/client-node';
+import type { KubeApi } from '../sources/kubernetes/client.js';
+import type { RawObject } from './api.js';
+import { bodyOf, send } from './kube-api.js';
 import type { LeaseApi, LeaseRead, LeaseRecord } from './leader-election.js';
-import { statusOf, toApiError } from './kube-api.js';
 
-/** A MicroTime as client-node reads it back: a string (or a Date when it parsed one). */
-function timeText(t: unknown): string | undefined {
-  if (typeof t === 'string') return t;
-  if (t instanceof Date) return t.toISOString();
-  return undefined;
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function readOf(lease: V1Lease): LeaseRead {
-  const s = lease.spec ?? {};
-  const renewTime = timeText(s.renewTime);
-  const acquireTime = timeText(s.acquireTime);
+function readOf(lease: RawObject): LeaseRead {
+  const meta = isRecord(lease['metadata']) ? lease['metadata'] : {};
+  const s = isRecord(lease['spec']) ? lease['spec'] : {};
+  const str = (k: string): string | undefined => (typeof s[k] === 'string' ? s[k] : undefined);
+  const num = (k: string): number | undefined => (typeof s[k] === 'number' ? s[k] : undefined);
+  const holderIdentity = str('holderIdentity');
+  const leaseDurationSeconds = num('leaseDurationSeconds');
+  const acquireTime = str('acquireTime');
+  const renewTime = str('renewTime');
+  const leaseTransitions = num('leaseTransitions');
   return {
-    resourceVersion: lease.metadata?.resourceVersion ?? '',
+    resourceVersion: typeof meta['resourceVersion'] === 'string' ? meta['resourceVersion'] : '',
     record: {
-      ...(s.holderIdentity !== undefined ? { holderIdentity: s.holderIdentity } : {}),
-      ...(s.leaseDurationSeconds !== undefined ? { leaseDurationSeconds: s.leaseDurationSeconds } : {}),
+      ...(holderIdentity !== undefined ? { holderIdentity } : {}),
+      ...(leaseDurationSeconds !== undefined ? { leaseDurationSeconds } : {}),
       ...(acquireTime !== undefined ? { acquireTime } : {}),
       ...(renewTime !== undefined ? { renewTime } : {}),
-      ...(s.leaseTransitions !== undefined ? { leaseTransitions: s.leaseTransitions } : {}),
+      ...(leaseTransitions !== undefined ? { leaseTransitions } : {}),
     },
   };
 }
 
-/** The MicroTime string where client-node's type wants a `V1MicroTime` (serialized as given). */
-const micro = (t: string | undefined): V1MicroTime | undefined => t as unknown as V1MicroTime | undefined;
-
-function leaseOf(namespace: string, name: string, r: LeaseRecord, resourceVersion?: string): V1Lease {
-  const acquireTime = micro(r.acquireTime);
-  const renewTime = micro(r.renewTime);
-  return {
-    apiVersion: 'coordination.k8s.io/v1',
-    kind: 'Lease',
-    metadata: { name, namespace, ...(resourceVersion !== undefined ? { resourceVersion } : {}) },
-    spec: {
-      ...(r.holderIdentity !== undefined ? { holderIdentity: r.holderIdentity } : {}),
-      ...(r.leaseDurationSeconds !== undefined ? { leaseDurationSeconds: r.leaseDurationSeconds } : {}),
-      ...(acquireTime !== undefined ? { acquireTime } : {}),
-      ...(renewTime !== undefined ? { renewTime } : {}),
-      ...(r.leaseTransitions !== undefined ? { leaseTransitions: r.leaseTransitions } : {}),
-    },
-  };
-}
-
-/** The Lease `namespace/name` through client-node. */
+/** The Lease `namespace/name`. */
 export class KubeLeaseApi implements LeaseApi {
-  readonly #api: CoordinationV1Api;
+  readonly #api: KubeApi;
   readonly #namespace: string;
   readonly #name: string;
+  readonly #path: string;
 
-  constructor(kubeConfig: KubeConfig, namespace: string, name: string) {
-    this.#api = kubeConfig.makeApiClient(CoordinationV1Api);
+  constructor(api: KubeApi, namespace: string, name: string) {
+    this.#api = api;
     this.#namespace = namespace;
     this.#name = name;
+    this.#path = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
+  }
+
+  #body(record: LeaseRecord, resourceVersion?: string): RawObject {
+    return {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: this.#name, namespace: this.#namespace, ...(resourceVersion !== undefined ? { resourceVersion } : {}) },
+      spec: { ...record },
+    };
   }
 
   async get(): Promise<LeaseRead | undefined> {
-    try {
-      return readOf(await this.#api.readNamespacedLease({ namespace: this.#namespace, name: this.#name }));
-    } catch (err) {
-      if (statusOf(err) === 404) return undefined;
-      throw toApiError(err, `get lease ${this.#namespace}/${this.#name}`);
-    }
+    const what = `get lease ${this.#namespace}/${this.#name}`;
+    const lease = bodyOf(await send(this.#api, 'GET', `${this.#path}/${encodeURIComponent(this.#name)}`, what), what, 'undefined');
+    return lease ? readOf(lease) : undefined;
   }
 
   async create(record: LeaseRecord): Promise<LeaseRead> {
-    try {
-      return readOf(await this.#api.createNamespacedLease({ namespace: this.#namespace, body: leaseOf(this.#namespace, this.#name, record) }));
-    } catch (err) {
-      throw toApiError(err, `create lease ${this.#namespace}/${this.#name}`);
-    }
+    const what = `create lease ${this.#namespace}/${this.#name}`;
+    return readOf(bodyOf(await send(this.#api, 'POST', this.#path, what, { body: this.#body(record) }), what));
   }
 
   async update(record: LeaseRecord, resourceVersion: string): Promise<LeaseRead> {
-    try {
-      return readOf(
-        await this.#api.replaceNamespacedLease({
-          namespace: this.#namespace,
-          name: this.#name,
-          body: leaseOf(this.#namespace, this.#name, record, resourceVersion),
-        }),
-      );
-    } catch (err) {
-      throw toApiError(err, `update lease ${this.#namespace}/${this.#name}`);
-    }
+    const what = `update lease ${this.#namespace}/${this.#name}`;
+    const r = await send(this.#api, 'PUT', `${this.#path}/${encodeURIComponent(this.#name)}`, what, { body: this.#body(record, resourceVersion) });
+    return readOf(bodyOf(r, what));
   }
 }

@@ -3,9 +3,10 @@
  * Services like an API server (resourceVersions, 409 on a stale one, injectable failures), and object
  * builders.
  */
-import type { ControllerApi, EventToCreate, ServiceFresh } from './api.js';
+import type { ControllerApi, EventToCreate, RawObject } from './api.js';
 import { ApiError } from './api.js';
 import type { ConfigurationStateStatus, PoolStatus } from './desired.js';
+import { observedOfRaw } from './desired.js';
 import type { QueueClock } from './write-queue.js';
 import type { ChangeBatch, ObjectChange, RawConfigObject } from '../model/cluster.js';
 import type { Service } from '../model/kubernetes.js';
@@ -84,20 +85,33 @@ export class FakeApi implements ControllerApi {
     if (err) throw err;
   }
 
-  #fresh(key: string): ServiceFresh | undefined {
+  #raw(key: string): RawObject | undefined {
     const s = this.services.get(key);
     if (!s) return undefined;
-    return { resourceVersion: String(s.rv), uid: s.uid, observed: { ingress: [...s.ingress], pool: s.pool } };
+    const [namespace, name] = key.split('/');
+    return {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name,
+        namespace,
+        uid: s.uid,
+        resourceVersion: String(s.rv),
+        ...(s.pool !== undefined ? { annotations: { 'metallb.io/ip-allocated-from-pool': s.pool } } : {}),
+      },
+      spec: { type: 'LoadBalancer' },
+      status: { loadBalancer: s.ingress.length > 0 ? { ingress: s.ingress.map((ip) => ({ ip })) } : {} },
+    };
   }
 
-  async readService(namespace: string, name: string): Promise<ServiceFresh | undefined> {
+  async readService(namespace: string, name: string): Promise<RawObject | undefined> {
     const key = `${namespace}/${name}`;
     this.calls.push(`read ${key}`);
     this.#fail('read');
-    return this.#fresh(key);
+    return this.#raw(key);
   }
 
-  async patchServicePool(namespace: string, name: string, pool: string | undefined): Promise<ServiceFresh | undefined> {
+  async patchServicePool(namespace: string, name: string, pool: string | undefined): Promise<RawObject | undefined> {
     const key = `${namespace}/${name}`;
     this.calls.push(`annotate ${key} ${pool ?? '-'}`);
     this.#fail('annotate');
@@ -105,20 +119,22 @@ export class FakeApi implements ControllerApi {
     if (!s) return undefined;
     s.pool = pool;
     s.rv = this.#rv++;
-    return this.#fresh(key);
+    return this.#raw(key);
   }
 
-  async writeServiceStatus(namespace: string, name: string, ingress: readonly string[], resourceVersion: string | undefined): Promise<ServiceFresh | undefined> {
-    const key = `${namespace}/${name}`;
+  async updateServiceStatus(object: RawObject): Promise<RawObject | undefined> {
+    const meta = object['metadata'] as { namespace: string; name: string; resourceVersion: string };
+    const key = `${meta.namespace}/${meta.name}`;
+    const ingress = observedOfRaw(object).ingress;
     this.beforeStatusWrite?.(key);
     this.calls.push(`status ${key} ${ingress.join(',') || '-'}`);
     this.#fail('status');
     const s = this.services.get(key);
     if (!s) return undefined;
-    if (resourceVersion !== undefined && resourceVersion !== String(s.rv)) throw new ApiError(409, `conflict on ${key}`);
+    if (meta.resourceVersion !== String(s.rv)) throw new ApiError(409, `conflict on ${key}`);
     s.ingress = [...ingress];
     s.rv = this.#rv++;
-    return this.#fresh(key);
+    return this.#raw(key);
   }
 
   async createEvent(event: EventToCreate): Promise<void> {
@@ -127,10 +143,18 @@ export class FakeApi implements ControllerApi {
     this.events.push(event);
   }
 
-  async writePoolStatus(namespace: string, name: string, status: PoolStatus): Promise<void> {
-    this.calls.push(`pool ${namespace}/${name}`);
+  async readPool(namespace: string, name: string): Promise<RawObject | undefined> {
+    this.calls.push(`read pool ${namespace}/${name}`);
+    const status = this.pools.get(`${namespace}/${name}`);
+    return { metadata: { name, namespace, resourceVersion: String(this.#rv) }, ...(status ? { status } : {}) };
+  }
+
+  async updatePoolStatus(object: RawObject): Promise<RawObject | undefined> {
+    const meta = object['metadata'] as { namespace: string; name: string };
+    this.calls.push(`pool ${meta.namespace}/${meta.name}`);
     this.#fail('pool');
-    this.pools.set(`${namespace}/${name}`, status);
+    this.pools.set(`${meta.namespace}/${meta.name}`, object['status'] as PoolStatus);
+    return object;
   }
 
   async writeConfigurationState(namespace: string, name: string, labels: Readonly<Record<string, string>>, status: ConfigurationStateStatus): Promise<void> {
