@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { IContainer } from 'kubernetes-models/v1';
 import { parseSpeakerFlags } from '../../src/cli/speaker-command.js';
+import { parseControllerFlags } from '../../src/cli/controller-command.js';
 import { REPO, renderedObjects, repoFile, repoHas, theObject, type K8sObject } from './manifests.js';
 
 /** Where the Dockerfile puts the repository's bin/ and dist/: `/app/bin/metallb-ts` is `bin/metallb-ts` here. */
@@ -86,11 +87,33 @@ test('the speaker DaemonSet runs `bin/metallb-ts speaker --node-name $(NODE_NAME
   runsWithHelp(bin, argv);
 });
 
-test('an invocation the speaker does not accept would be caught (the parser checks)', () => {
+test('the controller Deployment runs `bin/metallb-ts controller ...`, a valid invocation', () => {
+  const c = containerOf(theObject(renderedObjects(), 'Deployment', 'metallb-ts-controller'));
+  const { bin, argv, env } = argvOf(c);
+  assert.equal(argv[0], 'controller');
+  const flags = parseControllerFlags(argv.slice(1), env);
+  assert.notEqual(flags, 'help');
+  if (flags === 'help') return;
+  assert.equal(flags.namespace, 'metallb-system');
+  assert.equal(flags.kubeconfig, undefined, 'in-cluster: the service account, no kubeconfig');
+  assert.equal(flags.leaseName, 'metallb-ts-controller');
+  assert.equal(flags.leaseDurationMs, 10_000);
+  assert.deepEqual(flags.metricsAddr, { host: '::', port: 7472 });
+  assert.equal(c.ports?.find((p) => p.name === 'monitoring')?.containerPort, flags.metricsAddr?.port, 'the probes hit the metrics port');
+  const byEnv = parseControllerFlags([], env);
+  assert.ok(byEnv !== 'help');
+  assert.equal(byEnv.namespace, 'metallb-system');
+  runsWithHelp(bin, argv);
+});
+
+test('an invocation the commands do not accept would be caught (the parsers check)', () => {
   assert.throws(() => parseSpeakerFlags(['--node-name', 'node-a', '--metrics-adr', ':7472'], {}), /metrics-adr/);
   assert.throws(() => parseSpeakerFlags(['--node-name', '$(NODE_NAME)'], {}), /node-name/);
-  const r = spawnSync(process.execPath, [join(REPO, 'bin/metallb-ts'), 'speaker', '--bogus', '--help'], { encoding: 'utf8', timeout: 30_000 });
-  assert.notEqual(r.status, 0);
+  assert.throws(() => parseControllerFlags(['--lease-duration', 'soon'], {}), /lease-duration/);
+  for (const command of ['speaker', 'controller']) {
+    const r = spawnSync(process.execPath, [join(REPO, 'bin/metallb-ts'), command, '--bogus', '--help'], { encoding: 'utf8', timeout: 30_000 });
+    assert.notEqual(r.status, 0, command);
+  }
 });
 
 /** The Dockerfile's instructions, continuation lines joined. */
@@ -134,6 +157,7 @@ test("the Dockerfile: multi-stage, its runtime stage runs /app/bin/metallb-ts as
   assert.equal(r.status, 0, `metallb-ts ${cmd.join(' ')}: ${r.stderr}`);
   assert.match(r.stdout, /^usage: metallb-ts <command>/);
   assert.match(r.stdout, /^ {2}speaker /m, 'the image lists the speaker command');
+  assert.match(r.stdout, /^ {2}controller /m, 'and the controller command');
 });
 
 test('the Dockerfile copies only files that exist and that .dockerignore lets through', () => {
