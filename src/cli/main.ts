@@ -17,6 +17,11 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'the speaker of one node, on plain manifests (standalone)',
     run: async (argv) => (await import('./run-command.js')).runCommand(argv),
   },
+  controller: {
+    args: '[--kubeconfig FILE] [--namespace NS] [--metrics-addr ADDR:PORT]',
+    summary: "MetalLB's controller on the API server: IPs, statuses, events, leader election",
+    run: async (argv) => (await import('./controller-command.js')).controllerCommand(argv),
+  },
   demo: {
     args: '[--for SECONDS]',
     summary: "the seed's scenario on loopback (what `npm start` runs)",
