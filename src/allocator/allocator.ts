@@ -802,7 +802,8 @@ function pinnedPools(st: AllocatorState, req: ServiceRequest): readonly PoolStat
  * or holds one automatic address, keeps its result after the addresses in `e.freed` were freed. Nothing else changed for it (an
  * address only becomes acceptable when a holder leaves it, and every leave wakes with its address),
  * so only the freed addresses need a look, each at its probe index (`probeIndexOf`): no walk of the
- * pool. Returns false when a full evaluation is needed.
+ * pool. A freed address among its status IPs always needs a look (its refused status may now be
+ * kept). Returns false when a full evaluation is needed.
  */
 function stillNothing(st: AllocatorState, e: ServiceEntry): boolean {
   const freed = e.freed;
@@ -811,6 +812,10 @@ function stillNothing(st: AllocatorState, e: ServiceEntry): boolean {
   if (!freed || e.announce) return false;
   if (family !== 'ipv4' && family !== 'ipv6') return false;
   if (req.requestedIps || req.requestError) return false;
+  // A freed address that is one of its status IPs may make its status (the strongest claim) valid
+  // again: that is no probe-order question (a status outranks every automatic choice, whatever its
+  // pool's place in the pool order), so it needs a full evaluation.
+  if (req.statusIps && freed.some(([f, value]) => req.statusIps?.some((ip) => ip.family === f && ip.value === value))) return false;
   // A holder of one automatic address (it probed far, so it waits on its pool) may only move to a freed
   // address it reaches before its own: same test, against its current claim.
   const held = e.assigned;

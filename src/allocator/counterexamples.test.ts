@@ -4,7 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { allocateAll } from './allocator.js';
+import type { Service } from '../model/kubernetes.js';
+import { allocateAll, Allocator } from './allocator.js';
 import type { AllocationInput } from './types.js';
 import { pool, svc, withStatus } from './test-helpers.js';
 
@@ -69,4 +70,66 @@ test('standalone: a request refused by a status IP, one of whose addresses an au
   assert.deepEqual(r.get('a/s2')?.ips, ['fd00::', '10.0.3.5']);
   assert.equal(r.get('a/s0')?.ips.length, 1);
   assert.notEqual(r.get('a/s0')?.ips[0], '10.0.1.1');
+});
+
+/**
+ * Standalone mode: applies `ops` to an `Allocator` one by one and checks after each that its results
+ * are those of `allocateAll` on the services as they are.
+ */
+function assertIncrementalAgrees(
+  input: Omit<AllocationInput, 'services'>,
+  ops: readonly ({ readonly add: Service } | { readonly remove: string })[],
+): Allocator {
+  const alloc = new Allocator(input);
+  const live = new Map<string, Service>();
+  for (const op of ops) {
+    if ('add' in op) {
+      live.set(`${op.add.metadata.namespace ?? 'default'}/${op.add.metadata.name}`, op.add);
+      alloc.add(op.add);
+    } else {
+      live.delete(op.remove);
+      alloc.remove(op.remove);
+    }
+    assert.deepEqual(alloc.results(), allocateAll({ ...input, services: [...live.values()] }).services);
+  }
+  return alloc;
+}
+
+// fast-check seed 598245103, path "115:0:1:0:0:0:0:0:0:5:4:4:4:5:7:2:5:5:5:5:5:5:1:5:6"
+// of 'incremental operations always agree with allocateAll' (standalone).
+const sameStatusTwice = (name: string): Service =>
+  svc(name, { namespace: 'a', labels: { app: 'x' }, ports: [], clusterIPs: ['10.96.0.1'], annotations: {}, status: ['10.0.1.0'] });
+
+test('standalone: a service whose status IP an older service held takes it back when that one is removed, even from a later pool', () => {
+  // a/n1 loses its status 10.0.1.0 (in p1) to a/n0 (same creation time, earlier name) and gets an
+  // automatic address from p0, the first pool of its pool order. Removing a/n0 must give a/n1 its
+  // status back: the freed address is no probe-order question (a status outranks any automatic choice).
+  const alloc = assertIncrementalAgrees(
+    {
+      pools: [pool('p0', ['10.0.0.0/30', '10.0.2.0/31', 'fd00::/126', 'fd00::10-fd00::12', '10.0.3.5/32']), pool('p1', ['10.0.0.254-10.0.1.2'])],
+      namespaces: { a: { tier: 'gold' }, b: {} },
+      options: { standalone: true },
+    },
+    [{ add: sameStatusTwice('n0') }, { add: sameStatusTwice('n1') }, { remove: 'a/n0' }],
+  );
+  assert.deepEqual(alloc.result('a/n1')?.ips, ['10.0.1.0']);
+});
+
+test('standalone: a service left with nothing takes its status IP back from a pool outside its automatic pool order', () => {
+  // p1 is not autoAssign: a/n1 can only reach 10.0.1.0 by its status; p0's one address goes to the
+  // older a/n2, so a/n1 gets nothing (noAvailableIPs) until a/n0, which holds the same status, goes.
+  const alloc = assertIncrementalAgrees(
+    {
+      pools: [pool('p0', ['10.0.2.0/32']), pool('p1', ['10.0.1.0/32'], { autoAssign: false })],
+      namespaces: {},
+      options: { standalone: true },
+    },
+    [
+      { add: svc('n0', { namespace: 'a', clusterIPs: ['10.96.0.1'], created: 1, status: ['10.0.1.0'] }) },
+      { add: svc('n2', { namespace: 'a', clusterIPs: ['10.96.0.1'], created: 0 }) },
+      { add: svc('n1', { namespace: 'a', clusterIPs: ['10.96.0.1'], created: 1, status: ['10.0.1.0'] }) },
+      { remove: 'a/n0' },
+    ],
+  );
+  assert.deepEqual(alloc.result('a/n1')?.ips, ['10.0.1.0']);
 });
