@@ -6,3 +6,4 @@ export * from './packet.js';
 export * from './fsm.js';
 export * from './session.js';
 export * from './udp.js';
+export * from './profile.js';
