@@ -1,6 +1,6 @@
 /**
  * BFD against FRR 8.4's bfdd (RFC 5880/5881): our session (src/bfd, in a child process inside a lab
- * namespace) comes Up with 300 ms x 3, and when the child is SIGKILLed FRR declares the peer down
+ * namespace) comes Up with 300 ms x 3, stays Up through FRR's poll sequence to 200 ms, and when the child is SIGKILLed FRR declares the peer down
  * within the detection time (under 1 s). This covers the BFD protocol layer only; the BFD -> BGP
  * wiring of the speaker is not done yet.
  */
@@ -40,6 +40,14 @@ test('BFD: a session with FRR bfdd comes Up at 300 ms x 3 and FRR sees it down i
   assert.equal(up['remote-receive-interval'], 300);
   assert.equal(up['remote-transmit-interval'], 300);
   await waitUntil(() => (out.includes('state Init Up') || out.includes('state Down Up') ? true : undefined), { timeoutMs: 10_000, what: 'our session Up' });
+  // FRR changes its interval on the running session: a poll sequence (RFC 5880 §6.5) that we
+  // answer with a Final; the session must not flap.
+  await waitUntil(() => (out.includes('steady 300000') ? true : undefined), { timeoutMs: 10_000, what: 'steady at 300 ms' });
+  await frr.vtysh('configure terminal', 'bfd', `peer ${h.v4}`, 'transmit-interval 200');
+  await waitUntil(() => (out.includes('steady 200000') ? true : undefined), { timeoutMs: 10_000, what: 'FRR at 200 ms, ten packets later' });
+  const after200 = (await peers()).find((p) => p.peer === h.v4);
+  assert.equal(after200?.status, 'up');
+  assert.equal(/state Up /.test(out), false, `our session left Up: ${out}`);
   const killedAt = Date.now();
   process.kill(child.pid, 'SIGKILL');
   await waitUntil(async () => (await peers()).find((p) => p.peer === h.v4 && p.status === 'down'), { timeoutMs: 5_000, intervalMs: 20, what: 'FRR bfd peer down' });
