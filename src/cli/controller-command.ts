@@ -7,8 +7,8 @@
 import { loadKubeConfig, KubeClient } from '../sources/kubernetes/client.js';
 import { parseGoDuration } from '../config/duration.js';
 import { createLogger } from '../observe/log.js';
-import type { Logger } from '../observe/log.js';
 import { EXIT_USAGE, UsageError, hostPortFlag, logLevelFlag, parseFlags, reportUsageError } from './flags.js';
+import { untilSignal } from './signals.js';
 
 export const CONTROLLER_USAGE = `usage: metallb-ts controller [--kubeconfig FILE] [--namespace NS] [--metrics-addr ADDR:PORT|off]
                              [--log-level all|debug|info|warn|error|none] [--lease-name NAME]
@@ -136,43 +136,15 @@ export async function controllerCommand(argv: readonly string[]): Promise<number
       });
     }
   }
-  return await waitForSignal(logger, async () => {
-    await running.close({ release: true });
-    await closeServer?.();
-    client.close();
-  });
-}
-
-/** Resolves with 0 once SIGTERM or SIGINT arrived and `shutdown` finished (exit after 5 s anyway). */
-function waitForSignal(logger: Logger, shutdown: () => Promise<void>): Promise<number> {
-  return new Promise((resolve) => {
-    let stopping = false;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (stopping) return;
-      stopping = true;
-      logger.info('shutdown', 'received signal, releasing the lease', { signal });
-      const hard = setTimeout(() => {
-        logger.error('shutdown', 'did not stop in time, exiting');
-        process.exit(1);
-      }, 5000);
-      hard.unref();
-      shutdown().then(
-        () => {
-          clearTimeout(hard);
-          process.off('SIGTERM', onSignal);
-          process.off('SIGINT', onSignal);
-          resolve(0);
-        },
-        (err: unknown) => {
-          logger.error('shutdown', 'failed to stop cleanly', { error: err instanceof Error ? err.message : String(err) });
-          clearTimeout(hard);
-          resolve(1);
-        },
-      );
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
+  return await untilSignal(
+    logger,
+    async () => {
+      await running.close({ release: true });
+      await closeServer?.();
+      client.close();
+    },
+    { message: 'received signal, releasing the lease', limitMs: 5000, overdueMessage: 'did not stop in time, exiting' },
+  );
 }
 
 export { EXIT_USAGE };

@@ -10,6 +10,7 @@ import { watchManifests } from '../sources/manifests/watch.js';
 import type { ReloadReport } from '../speaker/node-speaker.js';
 import type { RunningOperations } from './operations-wiring.js';
 import { EXIT_USAGE, UsageError, hostPortFlag, logLevelFlag, parseFlags, reportUsageError, requireFlag } from './flags.js';
+import { untilSignal } from './signals.js';
 
 export const RUN_USAGE = `usage: metallb-ts run --node NAME --manifests PATH [--manifests PATH...]
                       [--log-level all|debug|info|warn|error|none] [--listen ADDR:PORT | --no-listen]
@@ -184,40 +185,12 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
  * the drain time adds).
  */
 export function waitForSignal(logger: Logger, drainMs: number, shutdown: () => Promise<void>, endDrain: () => void): Promise<number> {
-  return new Promise((resolve) => {
-    let stopping = false;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (stopping) {
-        logger.info('shutdown', 'received a second signal, ending the drain', { signal });
-        endDrain();
-        return;
-      }
-      stopping = true;
-      logger.info('shutdown', drainMs > 0 ? 'received signal, draining then closing BGP sessions' : 'received signal, closing BGP sessions', {
-        signal,
-        drainMs,
-      });
-      const hard = setTimeout(() => {
-        logger.error('shutdown', 'sessions did not close in time, exiting');
-        process.exit(1);
-      }, drainMs + 1800);
-      hard.unref();
-      shutdown().then(
-        () => {
-          clearTimeout(hard);
-          process.off('SIGTERM', onSignal);
-          process.off('SIGINT', onSignal);
-          resolve(0);
-        },
-        (err: unknown) => {
-          logger.error('shutdown', 'failed to close cleanly', { error: err instanceof Error ? err.message : String(err) });
-          clearTimeout(hard);
-          resolve(1);
-        },
-      );
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+  return untilSignal(logger, shutdown, {
+    message: drainMs > 0 ? 'received signal, draining then closing BGP sessions' : 'received signal, closing BGP sessions',
+    fields: { drainMs },
+    limitMs: drainMs + 1800,
+    overdueMessage: 'sessions did not close in time, exiting',
+    onSecondSignal: { message: 'received a second signal, ending the drain', run: endDrain },
   });
 }
 
