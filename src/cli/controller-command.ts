@@ -7,7 +7,7 @@
 import { loadKubeConfig, KubeClient } from '../sources/kubernetes/client.js';
 import { parseGoDuration } from '../config/duration.js';
 import { createLogger } from '../observe/log.js';
-import { EXIT_USAGE, UsageError, hostPortFlag, logLevelFlag, parseFlags, reportUsageError } from './flags.js';
+import { EXIT_USAGE, UsageError, hostPortFlag, logLevelFlag, parseFlags, commandFlags } from './flags.js';
 import { untilSignal } from './signals.js';
 
 export const CONTROLLER_USAGE = `usage: metallb-ts controller [--kubeconfig FILE] [--namespace NS] [--metrics-addr ADDR:PORT|off]
@@ -86,17 +86,9 @@ export function parseControllerFlags(argv: readonly string[], env: NodeJS.Proces
 
 /** Runs `metallb-ts controller` until SIGTERM/SIGINT; resolves to the exit code. */
 export async function controllerCommand(argv: readonly string[]): Promise<number> {
-  let flags: ControllerFlags | 'help';
-  try {
-    flags = parseControllerFlags(argv);
-  } catch (err) {
-    if (err instanceof UsageError) return reportUsageError('controller', err, CONTROLLER_USAGE);
-    throw err;
-  }
-  if (flags === 'help') {
-    process.stdout.write(CONTROLLER_USAGE);
-    return 0;
-  }
+  const parsed = commandFlags('controller', CONTROLLER_USAGE, () => parseControllerFlags(argv));
+  if ('exit' in parsed) return parsed.exit;
+  const flags = parsed.flags;
   const logger = createLogger({ level: flags.logLevel });
   let client: KubeClient;
   try {

@@ -73,3 +73,22 @@ export function reportUsageError(command: string, err: UsageError, usage: string
   process.stderr.write(`metallb-ts ${command}: ${err.message}\n\n${usage}`);
   return EXIT_USAGE;
 }
+
+/**
+ * A command's flags from `parse`, or its exit code instead: 0 after printing `usage` when help was
+ * asked for, EXIT_USAGE after `reportUsageError` when `parse` threw a UsageError (others propagate).
+ */
+export function commandFlags<T>(command: string, usage: string, parse: () => T | 'help'): { readonly flags: T } | { readonly exit: number } {
+  let flags: T | 'help';
+  try {
+    flags = parse();
+  } catch (err) {
+    if (err instanceof UsageError) return { exit: reportUsageError(command, err, usage) };
+    throw err;
+  }
+  if (flags === 'help') {
+    process.stdout.write(usage);
+    return { exit: 0 };
+  }
+  return { flags };
+}

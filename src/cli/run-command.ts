@@ -9,7 +9,7 @@ import { createLogger, type Logger } from '../observe/log.js';
 import { watchManifests } from '../sources/manifests/watch.js';
 import type { ReloadReport } from '../speaker/node-speaker.js';
 import type { RunningOperations } from './operations-wiring.js';
-import { EXIT_USAGE, UsageError, hostPortFlag, logLevelFlag, parseFlags, reportUsageError, requireFlag } from './flags.js';
+import { EXIT_USAGE, UsageError, hostPortFlag, logLevelFlag, parseFlags, commandFlags, requireFlag } from './flags.js';
 import { untilSignal } from './signals.js';
 
 export const RUN_USAGE = `usage: metallb-ts run --node NAME --manifests PATH [--manifests PATH...]
@@ -117,17 +117,9 @@ export function parseRunFlags(argv: readonly string[]): RunFlags | 'help' {
 
 /** Runs `metallb-ts run` until SIGTERM/SIGINT; resolves to the exit code. */
 export async function runCommand(argv: readonly string[]): Promise<number> {
-  let flags: RunFlags | 'help';
-  try {
-    flags = parseRunFlags(argv);
-  } catch (err) {
-    if (err instanceof UsageError) return reportUsageError('run', err, RUN_USAGE);
-    throw err;
-  }
-  if (flags === 'help') {
-    process.stdout.write(RUN_USAGE);
-    return 0;
-  }
+  const parsed = commandFlags('run', RUN_USAGE, () => parseRunFlags(argv));
+  if ('exit' in parsed) return parsed.exit;
+  const flags = parsed.flags;
   const logger = createLogger({ level: flags.logLevel });
   const { startNodeSpeaker } = await import('../speaker/node-speaker.js');
   // The speaker starts first (its sessions open and its first table goes out); the metrics and status

@@ -7,7 +7,7 @@
 import { createLogger } from '../observe/log.js';
 import type { RunningOperations } from './operations-wiring.js';
 import type { ReloadReport } from '../speaker/node-speaker.js';
-import { UsageError, hostPortFlag, logLevelFlag, parseFlags, reportUsageError } from './flags.js';
+import { UsageError, hostPortFlag, logLevelFlag, parseFlags, commandFlags } from './flags.js';
 import { DEFAULT_METRICS_ADDR, DEFAULT_STATUS_ADDR, drainTimeFlag, waitForSignal } from './run-command.js';
 
 export const SPEAKER_USAGE = `usage: metallb-ts speaker --node-name NAME [--kubeconfig FILE] [--namespace NAMESPACE]
@@ -117,17 +117,9 @@ export function parseSpeakerFlags(argv: readonly string[], env: Readonly<Record<
 
 /** Runs `metallb-ts speaker` until SIGTERM/SIGINT; resolves to the exit code. */
 export async function speakerCommand(argv: readonly string[]): Promise<number> {
-  let flags: SpeakerFlags | 'help';
-  try {
-    flags = parseSpeakerFlags(argv);
-  } catch (err) {
-    if (err instanceof UsageError) return reportUsageError('speaker', err, SPEAKER_USAGE);
-    throw err;
-  }
-  if (flags === 'help') {
-    process.stdout.write(SPEAKER_USAGE);
-    return 0;
-  }
+  const parsed = commandFlags('speaker', SPEAKER_USAGE, () => parseSpeakerFlags(argv));
+  if ('exit' in parsed) return parsed.exit;
+  const flags = parsed.flags;
   const logger = createLogger({ level: flags.logLevel });
   const { KubeClient, loadKubeConfig } = await import('../sources/kubernetes/client.js');
   let client: InstanceType<typeof KubeClient>;

@@ -7,7 +7,7 @@ import { request } from 'node:http';
 import { parseArgs } from 'node:util';
 import type { PeerDetail, PeerRoutes, PeerSummary, ServiceView } from '../observe/status.js';
 import { formatPeerDetail, formatPeers, formatRoutes, formatServices } from '../observe/status-format.js';
-import { EXIT_USAGE, UsageError, hostPortFlag, reportUsageError } from './flags.js';
+import { EXIT_USAGE, UsageError, hostPortFlag, commandFlags } from './flags.js';
 
 export const STATUS_USAGE = `usage: metallb-ts status [peers | peer ADDRESS | routes | services] [--status-addr ADDR:PORT] [--json]
 
@@ -130,17 +130,9 @@ export function formatView(view: View, body: unknown): string {
 
 /** Runs `metallb-ts status`; resolves to the exit code. */
 export async function statusCommand(argv: readonly string[]): Promise<number> {
-  let args: StatusArgs | 'help';
-  try {
-    args = parseStatusArgs(argv);
-  } catch (err) {
-    if (err instanceof UsageError) return reportUsageError('status', err, STATUS_USAGE);
-    throw err;
-  }
-  if (args === 'help') {
-    process.stdout.write(STATUS_USAGE);
-    return 0;
-  }
+  const parsed = commandFlags('status', STATUS_USAGE, () => parseStatusArgs(argv));
+  if ('exit' in parsed) return parsed.exit;
+  const args = parsed.flags;
   const where = `${args.host.includes(':') ? `[${args.host}]` : args.host}:${args.port}`;
   let answer: { status: number; body: unknown };
   try {
