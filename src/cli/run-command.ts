@@ -84,7 +84,7 @@ export function drainTimeFlag(value: string | undefined): number {
 }
 
 /** An address flag that `''` or `off` turns off. */
-function optionalAddr(value: string | undefined, fallback: string, flag: string): { host: string; port: number } | undefined {
+export function optionalAddr(value: string | undefined, fallback: string, flag: string): { host: string; port: number } | undefined {
   const v = value ?? fallback;
   if (v === '' || v === 'off') return undefined;
   return hostPortFlag(v, flag);

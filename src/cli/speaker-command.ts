@@ -8,7 +8,7 @@ import { createLogger } from '../observe/log.js';
 import type { RunningOperations } from './operations-wiring.js';
 import type { ReloadReport } from '../speaker/node-speaker.js';
 import { UsageError, hostPortFlag, logLevelFlag, parseFlags, commandFlags } from './flags.js';
-import { DEFAULT_METRICS_ADDR, DEFAULT_STATUS_ADDR, drainTimeFlag, waitForSignal } from './run-command.js';
+import { DEFAULT_METRICS_ADDR, DEFAULT_STATUS_ADDR, drainTimeFlag, optionalAddr, waitForSignal } from './run-command.js';
 
 export const SPEAKER_USAGE = `usage: metallb-ts speaker --node-name NAME [--kubeconfig FILE] [--namespace NAMESPACE]
                           [--metrics-addr ADDR:PORT|off] [--status-addr ADDR:PORT|off]
@@ -71,11 +71,6 @@ export interface SpeakerFlags {
 /** The default MetalLB namespace. */
 export const DEFAULT_NAMESPACE = 'metallb-system';
 
-function optionalAddr(value: string | undefined, fallback: string, flag: string): Addr | undefined {
-  const v = value ?? fallback;
-  if (v === '' || v === 'off') return undefined;
-  return hostPortFlag(v, flag);
-}
 
 /** A DNS label (RFC 1123), as namespace names are. */
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

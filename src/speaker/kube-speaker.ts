@@ -12,17 +12,17 @@
  * - Status writes follow the plan's changes (`ApplyResult.changes`), the sessions' state changes and,
  *   for prefixes sent, a timer; they go through write queues that coalesce and back off.
  */
-import { Speaker } from '../bgp/session/speaker.js';
-import type { ChangeBatch, ObjectChange } from '../model/cluster.js';
+import type { Speaker } from '../bgp/session/speaker.js';
+import type { ChangeBatch } from '../model/cluster.js';
 import type { Logger } from '../observe/log.js';
 import type { KubeApi } from '../sources/kubernetes/client.js';
 import type { ListWatchTiming } from '../sources/kubernetes/list-watch.js';
 import { KubernetesSource } from '../sources/kubernetes/source.js';
-import { speakerPort } from './bgp-port.js';
+import { applyFirstBatch, startSpeakerRuntime } from './start.js';
 import { ConfigurationStateWriter, ServiceBgpStatusWriter, SessionStateWriter } from './kube-status.js';
 import type { StatusWriterOptions } from './kube-status.js';
 import type { ReloadReport } from './node-speaker.js';
-import { SpeakerRuntime } from './runtime.js';
+import type { SpeakerRuntime } from './runtime.js';
 import type { ApplyResult } from './runtime.js';
 
 export interface KubeSpeakerOptions {
@@ -70,10 +70,6 @@ export interface KubeSpeaker {
   endDrains(): void;
 }
 
-/** Resolves after `n` turns of the event loop (I/O callbacks included). */
-async function turns(n: number): Promise<void> {
-  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
 
 /** The configuration errors a ConfigurationState reports (none when the configuration in force is current). */
 function configErrors(runtime: SpeakerRuntime): string[] {
@@ -86,21 +82,13 @@ function configErrors(runtime: SpeakerRuntime): string[] {
 /** Starts the speaker of `options.node` on the API server; resolves once it is watching (not yet synced). */
 export async function startKubeSpeaker(options: KubeSpeakerOptions): Promise<KubeSpeaker> {
   const { logger } = options;
-  const speaker = new Speaker({
-    logger,
-    // Within MetalLB's 2 s termination grace period, with room to exit.
-    closeTimeoutMs: 1500,
-    ...(options.listen ? { listen: { address: options.listen.host, port: options.listen.port } } : {}),
-  });
-  await speaker.start();
-  const port = speakerPort(speaker, logger);
-  const runtime = new SpeakerRuntime({
+  const { speaker, port, runtime } = await startSpeakerRuntime({
     node: options.node,
-    speaker: port,
     logger,
     standalone: false,
-    ...(options.drainMs !== undefined ? { drainMs: options.drainMs } : {}),
+    ...(options.listen ? { listen: options.listen } : {}),
     ...(options.loadBalancerClass !== undefined ? { loadBalancerClass: options.loadBalancerClass } : {}),
+    ...(options.drainMs !== undefined ? { drainMs: options.drainMs } : {}),
   });
 
   const statusOptions = options.status === false ? undefined : (options.status ?? {});
@@ -139,15 +127,8 @@ export async function startKubeSpeaker(options: KubeSpeakerOptions): Promise<Kub
       const before = updateCounts();
       if (first) {
         first = false;
-        const head: ObjectChange[] = [];
-        const tail: ObjectChange[] = [];
-        for (const c of batch.changes) (c.kind === 'Config' || c.kind === 'Node' || c.kind === 'Namespace' ? head : tail).push(c);
-        const h = runtime.apply({ changes: head });
-        afterApply(h);
-        await turns(2);
-        if (closed) return;
-        const t = runtime.apply({ changes: tail });
-        afterApply(t);
+        const t = await applyFirstBatch(runtime, batch, () => closed, afterApply);
+        if (t === undefined) return;
         ok = t.applied;
         // The whole cluster is known: the sessions send their tables, then End-of-RIB (RFC 4724 §4.1).
         runtime.sourcesSynced();

@@ -3,12 +3,12 @@
  * re-reads the files named (all of them when none is named) and applies only the objects that
  * changed. Reloads never overlap: files named while one runs are read right after it, once.
  */
-import { Speaker } from '../bgp/session/speaker.js';
+import type { Speaker } from '../bgp/session/speaker.js';
 import type { Logger } from '../observe/log.js';
-import type { ChangeBatch, ObjectChange } from '../model/cluster.js';
+import type { ChangeBatch } from '../model/cluster.js';
 import { ManifestSource } from '../sources/manifests/source.js';
-import { speakerPort } from './bgp-port.js';
-import { SpeakerRuntime } from './runtime.js';
+import { applyFirstBatch, startSpeakerRuntime } from './start.js';
+import type { SpeakerRuntime } from './runtime.js';
 
 export interface NodeSpeakerOptions {
   readonly node: string;
@@ -59,10 +59,6 @@ export interface NodeSpeaker {
   endDrains(): void;
 }
 
-/** Resolves after `n` turns of the event loop (I/O callbacks included). */
-async function turns(n: number): Promise<void> {
-  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
 
 /** Milliseconds to the microsecond, for a log line. */
 function round3(ms: number): number {
@@ -78,18 +74,10 @@ function cpuMsSince(start: NodeJS.CpuUsage): number {
 /** Starts the speaker of `options.node` and applies the manifests once. */
 export async function startNodeSpeaker(options: NodeSpeakerOptions): Promise<NodeSpeaker> {
   const { logger } = options;
-  const speaker = new Speaker({
-    logger,
-    // Within MetalLB's 2 s termination grace period, with room to exit.
-    closeTimeoutMs: 1500,
-    ...(options.listen ? { listen: { address: options.listen.host, port: options.listen.port } } : {}),
-  });
-  await speaker.start();
-  const port = speakerPort(speaker, logger);
-  const runtime = new SpeakerRuntime({
+  const { speaker, port, runtime } = await startSpeakerRuntime({
     node: options.node,
-    speaker: port,
     logger,
+    ...(options.listen ? { listen: options.listen } : {}),
     ...(options.loadBalancerClass !== undefined ? { loadBalancerClass: options.loadBalancerClass } : {}),
     ...(options.drainMs !== undefined ? { drainMs: options.drainMs } : {}),
   });
@@ -117,16 +105,8 @@ export async function startNodeSpeaker(options: NodeSpeakerOptions): Promise<Nod
       if (!closed) {
         const before = updateCounts();
         if (!started) {
-          // At start the configuration and the Nodes go first: the sessions open, and the event loop
-          // turns (the connect completes, the OPEN goes out, the peer's OPEN and KEEPALIVE are
-          // answered) while the services are allocated and planned.
           started = true;
-          const head: ObjectChange[] = [];
-          const tail: ObjectChange[] = [];
-          for (const c of batch.changes) (c.kind === 'Config' || c.kind === 'Node' || c.kind === 'Namespace' ? head : tail).push(c);
-          apply({ changes: head, ...(batch.sourceIssues ? { sourceIssues: batch.sourceIssues } : {}) });
-          await turns(2);
-          ok = closed ? false : apply({ changes: tail });
+          ok = (await applyFirstBatch(runtime, batch, () => closed))?.applied ?? false;
         } else {
           ok = apply(batch);
         }
